@@ -1,0 +1,70 @@
+// Runtime: deserialize a plan into an Engine (immutable, weights packed) and run it through
+// ExecutionContexts (per-thread buffers). Bindings are the engine's inputs then outputs, FP32.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "int8rt/network.h"
+#include "int8rt/status.h"
+
+namespace int8rt {
+
+class ExecutionContext;
+class EngineImpl;
+
+// Sees every tensor of an FP32 run (calibration, per-layer diagnostics).
+class ITensorObserver {
+ public:
+  virtual ~ITensorObserver() = default;
+  virtual void observe(const std::string& tensorName, const Shape& shape, const float* data) = 0;
+};
+
+struct LayerInfo {
+  std::string name;
+  std::string kind;
+  std::string kernel;     // chosen tactic
+  std::string precision;  // "fp32", "int8"
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+};
+
+class Engine {
+ public:
+  ~Engine();
+  int nbBindings() const;
+  int bindingIndex(const std::string& name) const;  // -1 when absent
+  const std::string& bindingName(int i) const;
+  bool bindingIsInput(int i) const;
+  Shape bindingShape(int i) const;  // at batch -1 where dynamic
+  Shape bindingShapeForBatch(int i, int64_t batch) const;
+  int64_t maxBatchSize() const;
+  DeviceType device() const;
+  std::vector<LayerInfo> layerInfo() const;
+  std::vector<std::pair<std::string, std::string>> metadata() const;  // plan header fields
+
+  std::unique_ptr<ExecutionContext> createExecutionContext() const;
+
+  explicit Engine(std::unique_ptr<EngineImpl> impl);
+  const EngineImpl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<EngineImpl> impl_;
+};
+
+class ExecutionContext {
+ public:
+  virtual ~ExecutionContext() = default;
+  // Runs `batch` samples; bindings[i] points to binding i's FP32 data (batch-major).
+  virtual Status execute(int64_t batch, void* const* bindings) = 0;
+  // Every FP32 tensor of subsequent runs is shown to the observer (null to stop).
+  virtual void setObserver(ITensorObserver* observer) = 0;
+};
+
+// Reads and validates a plan; the error names the file when `source` is given.
+Result<std::unique_ptr<Engine>> deserializeEngine(const std::vector<uint8_t>& plan,
+                                                  const std::string& source = "plan");
+Result<std::unique_ptr<Engine>> loadEngineFile(const std::string& path);
+
+}  // namespace int8rt

@@ -1,0 +1,63 @@
+// The CPU kernel interface and registry. Per layer kind, an ordered list of candidates (fast
+// first, the scalar reference last and always present); the builder times the supported ones
+// and records the winner's name in the plan.
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cpu_features.h"
+#include "core/thread_pool.h"
+#include "int8rt/network.h"
+
+namespace int8rt {
+
+// What a kernel is created for: the layer (after fusion), its shapes at the max batch, and the
+// data type and INT8 scale (amax / 127) of each input and output.
+struct KernelSetup {
+  const Layer* layer = nullptr;
+  std::vector<Shape> inputShapes;
+  std::vector<Shape> outputShapes;
+  std::vector<DataType> inputTypes;
+  std::vector<DataType> outputTypes;
+  std::vector<float> inputScales;   // meaningful where the type is kINT8
+  std::vector<float> outputScales;
+};
+
+struct TensorRef {
+  void* data = nullptr;
+  Shape shape;  // actual shape of this run (batch may be below the max)
+  DataType type = DataType::kFLOAT;
+  const float* f32() const { return static_cast<const float*>(data); }
+  float* f32() { return static_cast<float*>(data); }
+};
+
+struct RunArgs {
+  std::vector<TensorRef> inputs;
+  std::vector<TensorRef> outputs;
+  ThreadPool* pool = nullptr;
+  void* workspace = nullptr;  // workspaceBytes() bytes, 64-byte aligned
+};
+
+class CpuKernel {
+ public:
+  virtual ~CpuKernel() = default;
+  // Scratch memory needed for a run at the setup's (max) shapes.
+  virtual size_t workspaceBytes() const { return 0; }
+  virtual void run(const RunArgs& args) = 0;
+};
+
+struct KernelCandidate {
+  const char* name;  // says everything: "conv2d_fp32_im2col_gemm_6x16_avx2"
+  LayerKind kind;
+  DataType precision;  // the compute precision: kFLOAT or kINT8
+  bool (*supports)(const KernelSetup& setup, const CpuFeatures& cpu);
+  std::unique_ptr<CpuKernel> (*create)(const KernelSetup& setup);
+};
+
+// All candidates, fast ones first per kind, the reference ("<kind>_ref") last.
+const std::vector<KernelCandidate>& cpuKernelRegistry();
+const KernelCandidate* findCpuKernel(const std::string& name);  // nullptr when unknown
+
+}  // namespace int8rt
