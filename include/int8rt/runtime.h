@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "int8rt/builder.h"
 #include "int8rt/network.h"
 #include "int8rt/status.h"
 

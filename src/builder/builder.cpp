@@ -1,0 +1,134 @@
+// buildSerializedNetwork: validate, optimize, assign precisions, choose kernels, plan memory,
+// serialize. INT8 scale acquisition (calibration or cache) is in int8_scales.cpp.
+#include <chrono>
+#include <ctime>
+#include <sstream>
+
+#include "builder/memory_planner.h"
+#include "builder/precision.h"
+#include "builder/tactics.h"
+#include "core/error.h"
+#include "graph/passes.h"
+#include "int8rt/builder.h"
+#include "plan/plan.h"
+#include "runtime/engine_impl.h"
+
+namespace int8rt {
+
+bool platformHasFastFp16(DeviceType device) { return false; }  // CPU: no FP16 arithmetic units
+bool platformHasFastInt8(DeviceType device) {
+  return device == DeviceType::kCPU && cpuFeatures().avx2;
+}
+
+namespace {
+
+void say(const BuilderConfig& c, const std::string& m) {
+  if (c.log) c.log(m);
+}
+
+// Features the chosen kernels rely on, so the loader can refuse a CPU without them.
+std::string requiredFeatures(const std::vector<std::string>& kernels) {
+  bool avx2 = false;
+  for (const auto& k : kernels) avx2 |= k.find("avx2") != std::string::npos;
+  return avx2 ? "avx2 fma" : "";
+}
+
+std::string timestamp() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::vector<uint8_t> build(const Network& input, const BuilderConfig& config) {
+  check(config.maxBatchSize >= 1 && config.maxBatchSize <= (1 << 20), "max batch size ",
+        config.maxBatchSize, " is out of range (1..1048576)");
+  check(config.device == DeviceType::kCPU, "device '", deviceName(config.device),
+        "': this build has no CUDA backend");
+  check(!config.fp16 || platformHasFastFp16(config.device),
+        "FP16 requested but the platform has no fast FP16 (this CPU has no FP16 arithmetic)");
+  check(!config.int8 || platformHasFastInt8(config.device),
+        "INT8 requested but this CPU has no AVX2 for fast INT8");
+  Status v = input.validate();
+  check(v.isOk(), v.message());
+
+  PlanData plan;
+  plan.device = config.device;
+  plan.maxBatchSize = input.hasDynamicBatch() ? config.maxBatchSize : 1;
+
+  // 1. Scales come from the unoptimized network, where every original tensor still exists
+  //    (TensorRT's EntropyCalibration2 calibrates before fusion).
+  Network net = canonicalizeNetwork(input);
+  TensorScales scales;
+  if (config.int8) scales = obtainInt8Scales(net, config);
+
+  // 2. Fold and fuse, then renumber.
+  int changes = optimizeNetwork(net);
+  net = canonicalizeNetwork(net);
+  say(config, "optimized network: " + std::to_string(changes) + " fusions, " +
+                  std::to_string(net.layers().size()) + " layers");
+
+  // 3. Precision per layer and type per tensor.
+  PrecisionAssignment prec = assignPrecisions(net, config, scales);
+  plan.tensorTypes = prec.tensorTypes;
+  plan.tensorScales = prec.tensorScales;
+  net = prec.network;  // may hold inserted reformat layers
+  plan.network = std::move(net);
+
+  // 4. Kernel per layer, timed.
+  const Network& n = plan.network;
+  std::vector<Shape> shapes = n.inferShapesForBatch(plan.maxBatchSize);
+  ThreadPool pool(config.threads);
+  plan.kernels.resize(n.layers().size());
+  for (size_t i = 0; i < n.layers().size(); ++i) {
+    const Layer& l = n.layers()[i];
+    if (l.kind() == LayerKind::kCONSTANT) {
+      plan.kernels[i] = "constant";
+      continue;
+    }
+    KernelSetup setup = makeKernelSetup(plan, i, shapes);
+    auto forced = config.forcedKernels.find(l.name);
+    TacticChoice c = chooseTactic(setup, prec.layerPrecision[i], config.timingIterations,
+                                  forced == config.forcedKernels.end() ? "" : forced->second, pool);
+    plan.kernels[i] = c.kernel->name;
+    std::ostringstream m;
+    m << "layer '" << l.name << "': " << c.kernel->name;
+    if (c.microseconds > 0) m << " (" << c.microseconds << " us, best of " << c.candidates << ")";
+    say(config, m.str());
+  }
+
+  // 5. Memory.
+  std::vector<int64_t> bytes(n.nbTensors());
+  std::vector<bool> inArena(n.nbTensors(), true);
+  for (int t = 0; t < n.nbTensors(); ++t) {
+    bytes[t] = volume(shapes[t]) * static_cast<int64_t>(elementSize(plan.tensorTypes[t]));
+    if (n.tensor(t).isInput || n.tensor(t).isOutput) inArena[t] = false;
+  }
+  for (const Layer& l : n.layers())
+    if (l.kind() == LayerKind::kCONSTANT) inArena[l.outputs[0]] = false;
+  MemoryPlan mem = planMemory(n, bytes, inArena);
+  plan.arenaOffsets = mem.offsets;
+  plan.arenaBytes = mem.arenaBytes;
+
+  plan.requiredCpuFeatures = requiredFeatures(plan.kernels);
+  plan.metadata = {{"engine", std::string("int8rt ") + INT8RT_VERSION_STRING},
+                   {"built", timestamp()},
+                   {"device", deviceName(plan.device)},
+                   {"builder cpu", cpuFeatures().describe()},
+                   {"precision", config.int8 ? "int8" : "fp32"},
+                   {"max batch", std::to_string(plan.maxBatchSize)},
+                   {"arena bytes", std::to_string(plan.arenaBytes)}};
+  for (const auto& kv : scales.metadata) plan.metadata.push_back(kv);
+  // Load once here: a plan the runtime would refuse is a builder bug, caught before writing.
+  EngineImpl check(plan, "built plan");
+  return serializePlan(plan);
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> buildSerializedNetwork(const Network& network,
+                                                     const BuilderConfig& config) {
+  return guardResult<std::vector<uint8_t>>([&] { return build(network, config); });
+}
+
+}  // namespace int8rt

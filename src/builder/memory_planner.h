@@ -1,0 +1,22 @@
+// Assigns arena offsets to intermediate tensors so that tensors whose lifetimes do not overlap
+// share memory. Bindings (network inputs/outputs) and constants live outside the arena.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "int8rt/network.h"
+
+namespace int8rt {
+
+struct MemoryPlan {
+  std::vector<int64_t> offsets;  // per tensor, -1 when not in the arena
+  int64_t arenaBytes = 0;
+};
+
+size_t elementSize(DataType t);
+
+// bytes[t]: size of tensor t at the max batch. inArena[t]: whether t needs arena memory.
+MemoryPlan planMemory(const Network& net, const std::vector<int64_t>& bytes,
+                      const std::vector<bool>& inArena);
+
+}  // namespace int8rt

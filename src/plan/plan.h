@@ -1,0 +1,43 @@
+// The plan file: what the builder decided, in a versioned, checksummed container.
+//   bytes 0-7   magic "I8RTPLAN"
+//   u32         format version (kPlanFormatVersion)
+//   u32         engine version that wrote it (INT8RT_VERSION_NUMBER)
+//   u64         payload size
+//   u32         CRC-32 of the payload
+//   payload     archive of PlanData (see plan.cpp)
+// Readers check all of it before use: a corrupt, truncated or foreign plan is a clear error.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "int8rt/builder.h"
+#include "int8rt/network.h"
+
+namespace int8rt {
+
+constexpr uint32_t kPlanFormatVersion = 1;
+
+struct PlanData {
+  DeviceType device = DeviceType::kCPU;
+  std::string requiredCpuFeatures;  // e.g. "avx2 fma": the loader refuses a CPU without them
+  int64_t maxBatchSize = 1;
+  // The optimized network in canonical order: inputs first, then layers; tensor ids follow.
+  Network network;
+  std::vector<std::string> kernels;      // chosen kernel per layer
+  std::vector<DataType> tensorTypes;     // per tensor
+  std::vector<float> tensorScales;       // per tensor, INT8 scale (amax/127) or 0
+  std::vector<int64_t> arenaOffsets;     // per tensor: byte offset in the arena, -1 = not in it
+  int64_t arenaBytes = 0;
+  std::vector<std::pair<std::string, std::string>> metadata;  // free-form, shown by inspect
+};
+
+std::vector<uint8_t> serializePlan(const PlanData& plan);
+// Throws int8rt::Error "<source>: <reason>" on any problem.
+PlanData deserializePlan(const std::vector<uint8_t>& bytes, const std::string& source);
+
+// Rebuilds `net` with inputs first and layers in order, dropping layers that no output needs.
+Network canonicalizeNetwork(const Network& net);
+
+}  // namespace int8rt

@@ -1,0 +1,170 @@
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+#include "builder/memory_planner.h"
+#include "core/error.h"
+#include "core/file_io.h"
+#include "runtime/engine_impl.h"
+
+namespace int8rt {
+
+KernelSetup makeKernelSetup(const PlanData& plan, size_t i, const std::vector<Shape>& shapes) {
+  const Layer& l = plan.network.layers()[i];
+  KernelSetup s;
+  s.layer = &l;
+  for (TensorId t : l.inputs) {
+    s.inputShapes.push_back(shapes[t]);
+    s.inputTypes.push_back(plan.tensorTypes[t]);
+    s.inputScales.push_back(plan.tensorScales[t]);
+  }
+  for (TensorId t : l.outputs) {
+    s.outputShapes.push_back(shapes[t]);
+    s.outputTypes.push_back(plan.tensorTypes[t]);
+    s.outputScales.push_back(plan.tensorScales[t]);
+  }
+  return s;
+}
+
+namespace {
+
+void checkCpuFeatures(const std::string& required, const std::string& source) {
+  std::string have = " " + cpuFeatures().describe() + " ";
+  std::istringstream is(required);
+  std::string f;
+  while (is >> f)
+    if (have.find(" " + f + " ") == std::string::npos)
+      fail(source, ": plan needs CPU feature '", f, "' which this CPU lacks (has: ",
+           cpuFeatures().describe(), "); rebuild the plan on this machine");
+}
+
+}  // namespace
+
+EngineImpl::EngineImpl(PlanData plan, const std::string& source) : plan_(std::move(plan)) {
+  if (plan_.device != DeviceType::kCPU)
+    fail(source, ": plan is for device '", deviceName(plan_.device),
+         "', which this build cannot run");
+  checkCpuFeatures(plan_.requiredCpuFeatures, source);
+  const Network& net = plan_.network;
+  Status v = net.validate();
+  if (!v) fail(source, ": invalid network in plan: ", v.message());
+  std::vector<Shape> shapes = net.inferShapesForBatch(plan_.maxBatchSize);
+  size_t nT = net.nbTensors();
+
+  // Arena offsets must hold every arena tensor at the max batch.
+  for (size_t t = 0; t < nT; ++t) {
+    int64_t off = plan_.arenaOffsets[t];
+    if (off < 0) continue;
+    int64_t bytes = volume(shapes[t]) * static_cast<int64_t>(elementSize(plan_.tensorTypes[t]));
+    if (off + bytes > plan_.arenaBytes)
+      fail(source, ": corrupt plan: tensor '", net.tensor(t).name, "' exceeds the arena");
+  }
+
+  constants_.resize(nT);
+  kernels_.resize(net.layers().size());
+  for (size_t i = 0; i < net.layers().size(); ++i) {
+    const Layer& l = net.layers()[i];
+    if (l.kind() == LayerKind::kCONSTANT) {
+      const auto& c = l.as<ConstantParams>();
+      auto& buf = constants_[l.outputs[0]];
+      buf.resize(c.values.values.size() * sizeof(float));
+      std::memcpy(buf.data(), c.values.values.data(), buf.size());
+      continue;
+    }
+    const KernelCandidate* k = findCpuKernel(plan_.kernels[i]);
+    if (!k) fail(source, ": layer '", l.name, "' uses kernel '", plan_.kernels[i],
+                 "', unknown to this build");
+    if (k->kind != l.kind())
+      fail(source, ": corrupt plan: kernel '", k->name, "' does not implement ",
+           layerKindName(l.kind()), " layer '", l.name, "'");
+    KernelSetup setup = makeKernelSetup(plan_, i, shapes);
+    if (!k->supports(setup, cpuFeatures()))
+      fail(source, ": kernel '", k->name, "' cannot run layer '", l.name, "' on this machine");
+    kernels_[i] = k->create(setup);
+    workspaceBytes_ = std::max(workspaceBytes_, kernels_[i]->workspaceBytes());
+  }
+  for (TensorId t : net.inputs()) bindings_.push_back(t);
+  for (TensorId t : net.outputs()) bindings_.push_back(t);
+}
+
+std::vector<Shape> EngineImpl::shapesForBatch(int64_t batch) const {
+  const Network& net = plan_.network;
+  if (!net.hasDynamicBatch()) return net.inferShapesForBatch(1);
+  check(batch >= 1 && batch <= plan_.maxBatchSize, "batch size ", batch,
+        " is outside the engine's range 1..", plan_.maxBatchSize);
+  return net.inferShapesForBatch(batch);
+}
+
+// ---- Engine (public face) ----
+
+Engine::Engine(std::unique_ptr<EngineImpl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+int Engine::nbBindings() const { return static_cast<int>(impl_->bindings().size()); }
+
+int Engine::bindingIndex(const std::string& name) const {
+  const auto& b = impl_->bindings();
+  for (size_t i = 0; i < b.size(); ++i)
+    if (impl_->network().tensor(b[i]).name == name) return static_cast<int>(i);
+  return -1;
+}
+
+const std::string& Engine::bindingName(int i) const {
+  return impl_->network().tensor(impl_->bindings().at(i)).name;
+}
+
+bool Engine::bindingIsInput(int i) const {
+  return i < static_cast<int>(impl_->network().inputs().size());
+}
+
+Shape Engine::bindingShape(int i) const {
+  return impl_->network().symbolicShape(impl_->bindings().at(i));
+}
+
+Shape Engine::bindingShapeForBatch(int i, int64_t batch) const {
+  return impl_->shapesForBatch(batch).at(impl_->bindings().at(i));
+}
+
+int64_t Engine::maxBatchSize() const { return impl_->plan().maxBatchSize; }
+DeviceType Engine::device() const { return impl_->plan().device; }
+
+std::vector<LayerInfo> Engine::layerInfo() const {
+  std::vector<LayerInfo> out;
+  const PlanData& p = impl_->plan();
+  for (size_t i = 0; i < p.network.layers().size(); ++i) {
+    const Layer& l = p.network.layers()[i];
+    LayerInfo info;
+    info.name = l.name;
+    info.kind = layerKindName(l.kind());
+    info.kernel = p.kernels[i];
+    const KernelCandidate* k = findCpuKernel(p.kernels[i]);
+    info.precision = k ? dataTypeName(k->precision) : "fp32";
+    for (TensorId t : l.inputs) info.inputs.push_back(p.network.tensor(t).name);
+    for (TensorId t : l.outputs) info.outputs.push_back(p.network.tensor(t).name);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> Engine::metadata() const {
+  return impl_->plan().metadata;
+}
+
+Result<std::unique_ptr<Engine>> deserializeEngine(const std::vector<uint8_t>& bytes,
+                                                  const std::string& source) {
+  return guardResult<std::unique_ptr<Engine>>([&] {
+    auto impl = std::make_unique<EngineImpl>(deserializePlan(bytes, source), source);
+    return std::make_unique<Engine>(std::move(impl));
+  });
+}
+
+Result<std::unique_ptr<Engine>> loadEngineFile(const std::string& path) {
+  std::vector<uint8_t> bytes;
+  Status s = guard([&] { bytes = readFileBytes(path); });
+  if (!s) return s;
+  return deserializeEngine(bytes, path);
+}
+
+const char* deviceName(DeviceType d) { return d == DeviceType::kCUDA ? "cuda" : "cpu"; }
+
+}  // namespace int8rt

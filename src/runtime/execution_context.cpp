@@ -1,0 +1,111 @@
+// Per-thread execution: the arena and workspace for one run at a time, the shapes for the last
+// batch size, and the kernels called layer by layer.
+#include <cstdlib>
+#include <map>
+
+#include "builder/memory_planner.h"
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "runtime/engine_impl.h"
+
+namespace int8rt {
+
+namespace {
+
+struct AlignedBuffer {
+  void* ptr = nullptr;
+  explicit AlignedBuffer(size_t bytes) {
+    if (bytes) ptr = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (bytes && !ptr) throw std::bad_alloc();
+  }
+  ~AlignedBuffer() { std::free(ptr); }
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+};
+
+int threadsFromEnvironment() {
+  const char* v = std::getenv("INT8RT_THREADS");
+  return v ? std::atoi(v) : 0;
+}
+
+class CpuExecutionContext : public ExecutionContext {
+ public:
+  explicit CpuExecutionContext(const EngineImpl& engine)
+      : engine_(engine),
+        arena_(static_cast<size_t>(engine.plan().arenaBytes)),
+        workspace_(engine.workspaceBytes()),
+        pool_(threadsFromEnvironment()) {}
+
+  Status execute(int64_t batch, void* const* bindings) override {
+    return guard([&] { run(batch, bindings); });
+  }
+
+  void setObserver(ITensorObserver* observer) override { observer_ = observer; }
+
+ private:
+  const std::vector<Shape>& shapes(int64_t batch) {
+    if (batch != cachedBatch_) {
+      shapes_ = engine_.shapesForBatch(batch);
+      cachedBatch_ = batch;
+    }
+    return shapes_;
+  }
+
+  void observe(TensorId t, const std::vector<Shape>& shapes, void* data) {
+    const PlanData& plan = engine_.plan();
+    if (!observer_ || plan.tensorTypes[t] != DataType::kFLOAT) return;
+    observer_->observe(plan.network.tensor(t).name, shapes[t], static_cast<const float*>(data));
+  }
+
+  void run(int64_t batch, void* const* bindings) {
+    check(bindings != nullptr, "execute: bindings are null");
+    const PlanData& plan = engine_.plan();
+    const Network& net = plan.network;
+    const auto& sh = shapes(batch);
+    std::vector<void*> ptr(net.nbTensors(), nullptr);
+    const auto& b = engine_.bindings();
+    for (size_t i = 0; i < b.size(); ++i) {
+      check(bindings[i] != nullptr, "execute: binding ", i, " ('", net.tensor(b[i]).name,
+            "') is null");
+      ptr[b[i]] = bindings[i];
+    }
+    auto* arena = static_cast<uint8_t*>(arena_.ptr);
+    for (int t = 0; t < net.nbTensors(); ++t) {
+      if (plan.arenaOffsets[t] >= 0 && !ptr[t]) ptr[t] = arena + plan.arenaOffsets[t];
+      if (!engine_.constant(t).empty())
+        ptr[t] = const_cast<uint8_t*>(engine_.constant(t).data());
+    }
+    for (TensorId t : net.inputs()) observe(t, sh, ptr[t]);
+
+    RunArgs args;
+    args.pool = &pool_;
+    args.workspace = workspace_.ptr;
+    for (size_t i = 0; i < net.layers().size(); ++i) {
+      const Layer& l = net.layers()[i];
+      CpuKernel* k = engine_.kernel(i);
+      if (!k) continue;  // constants are ready
+      args.inputs.clear();
+      args.outputs.clear();
+      for (TensorId t : l.inputs) args.inputs.push_back({ptr[t], sh[t], plan.tensorTypes[t]});
+      for (TensorId t : l.outputs) args.outputs.push_back({ptr[t], sh[t], plan.tensorTypes[t]});
+      k->run(args);
+      for (TensorId t : l.outputs) observe(t, sh, ptr[t]);
+    }
+  }
+
+  const EngineImpl& engine_;
+  AlignedBuffer arena_;
+  AlignedBuffer workspace_;
+  ThreadPool pool_;
+  ITensorObserver* observer_ = nullptr;
+  int64_t cachedBatch_ = -1;
+  std::vector<Shape> shapes_;
+};
+
+}  // namespace
+
+std::unique_ptr<ExecutionContext> Engine::createExecutionContext() const {
+  return std::make_unique<CpuExecutionContext>(*impl_);
+}
+
+}  // namespace int8rt
