@@ -3,6 +3,7 @@
 // and records the winner's name in the plan.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,8 +30,9 @@ struct TensorRef {
   void* data = nullptr;
   Shape shape;  // actual shape of this run (batch may be below the max)
   DataType type = DataType::kFLOAT;
-  const float* f32() const { return static_cast<const float*>(data); }
-  float* f32() { return static_cast<float*>(data); }
+  // Shallow constness, like a pointer: kernels get `const RunArgs&` yet write their outputs.
+  float* f32() const { return static_cast<float*>(data); }
+  int8_t* i8() const { return static_cast<int8_t*>(data); }
 };
 
 struct RunArgs {
