@@ -131,7 +131,9 @@ std::vector<uint8_t> serializePlan(const PlanData& plan) {
   put<uint32_t>(out, kPlanFormatVersion);
   put<uint32_t>(out, INT8RT_VERSION_NUMBER);
   put<uint64_t>(out, a.bytes.size());
-  put<uint32_t>(out, static_cast<uint32_t>(crc32(0, a.bytes.data(), a.bytes.size())));
+  // The checksum covers the version and size fields too, so no single flipped byte passes.
+  uLong crc = crc32(0, out.data() + 8, 16);
+  put<uint32_t>(out, static_cast<uint32_t>(crc32(crc, a.bytes.data(), a.bytes.size())));
   out.insert(out.end(), a.bytes.begin(), a.bytes.end());
   return out;
 }
@@ -151,7 +153,7 @@ PlanData deserializePlan(const std::vector<uint8_t>& bytes, const std::string& s
     fail(source, ": plan is truncated or has trailing data (payload ", bytes.size() - kHeaderBytes,
          " bytes, header says ", size, ")");
   const uint8_t* payload = bytes.data() + kHeaderBytes;
-  if (crc32(0, payload, size) != crc) fail(source, ": plan checksum mismatch (corrupt file)");
+  if (crc32(crc32(0, bytes.data() + 8, 16), payload, size) != crc) fail(source, ": plan checksum mismatch (corrupt file)");
 
   ArchiveReader a(payload, size, source);
   PlanData plan;

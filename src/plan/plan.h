@@ -3,7 +3,7 @@
 //   u32         format version (kPlanFormatVersion)
 //   u32         engine version that wrote it (INT8RT_VERSION_NUMBER)
 //   u64         payload size
-//   u32         CRC-32 of the payload
+//   u32         CRC-32 of the three fields above and the payload
 //   payload     archive of PlanData (see plan.cpp)
 // Readers check all of it before use: a corrupt, truncated or foreign plan is a clear error.
 #pragma once

@@ -1,0 +1,39 @@
+// int8rt build: parse a model and write a plan file.
+#include <chrono>
+#include <cstdio>
+
+#include "commands.h"
+#include "core/error.h"
+#include "core/file_io.h"
+#include "engine_source.h"
+
+namespace int8rt::cli {
+
+int cmdBuild(const Args& args) {
+  return runCommand("build", [&] {
+    auto specs = buildOptionSpecs();
+    specs.push_back({"output", "PLAN", "plan file to write (required)"});
+    specs.push_back({"verbose", "", "print each layer's chosen kernel and its time"});
+    Options o("build", specs, args);
+    if (o.help()) {
+      std::fputs(Options::usage("build", "--model FILE [--weights FILE] --output PLAN [options]",
+                                specs).c_str(), stdout);
+      return 0;
+    }
+    std::string out = o.require("output");
+    auto net = loadNetwork(o);
+    BuilderConfig config = builderConfigFrom(o, o.has("verbose"));
+    std::fprintf(stderr, "building '%s': %zu layers, max batch %lld, %s\n", net->name.c_str(),
+                 net->layers().size(), static_cast<long long>(config.maxBatchSize),
+                 config.int8 ? "int8" : "fp32");
+    auto t0 = std::chrono::steady_clock::now();
+    auto plan = buildSerializedNetwork(*net, config);
+    if (!plan) fail(o.get("model"), ": ", plan.status().message());
+    writeFileAtomic(out, plan->data(), plan->size());
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("wrote %s (%zu bytes) in %.2f s\n", out.c_str(), plan->size(), s);
+    return 0;
+  });
+}
+
+}  // namespace int8rt::cli

@@ -1,0 +1,38 @@
+// sample_int8: TensorRT's sampleINT8 workflow on int8rt (CONTRACTS.md §6). Scores a Caffe
+// network at FP32, FP16 and INT8 on the same batches and prints the sample's exact output.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/file_io.h"
+#include "sample_options.h"
+#include "sample_runner.h"
+
+int main(int argc, char** argv) {
+  using namespace int8rt;
+  using namespace int8rt::sample;
+  SampleOptions opt;
+  try {
+    opt = parseSampleOptions(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const Error& e) {
+    std::cerr << e.what() << "\n" << sampleUsage();
+    return 2;
+  }
+  if (opt.help) {
+    std::cout << sampleUsage();
+    return 0;
+  }
+  try {
+    SampleFiles files = locateSampleFiles(opt);
+    for (Precision p : {Precision::kFP32, Precision::kFP16, Precision::kINT8}) {
+      RunOutcome r = runPrecision(opt, files, p);
+      if (!r.created) std::cout << "Engine could not be created at this precision" << std::endl;
+    }
+  } catch (const Error& e) {
+    std::cerr << "sample_int8: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,17 @@
+// The sample's calibrator: entropy (EntropyCalibration2) by default, legacy with `legacy`,
+// over calibration batches of 50 from batch 0, cache CalibrationTable<network> beside the model.
+#pragma once
+#include <memory>
+
+#include "sample_options.h"
+
+namespace int8rt {
+class IInt8Calibrator;
+}
+
+namespace int8rt::sample {
+
+std::unique_ptr<IInt8Calibrator> makeSampleCalibrator(const SampleOptions& opt,
+                                                      const SampleFiles& files);
+
+}  // namespace int8rt::sample

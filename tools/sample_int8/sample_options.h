@@ -1,0 +1,36 @@
+// sample_int8's arguments: `<network> [batch=N] [start=N] [score=N] [search] [legacy]
+// [--datadir=DIR]...` with the limits of CONTRACTS.md §6.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace int8rt::sample {
+
+struct SampleOptions {
+  std::string network;
+  int batch = 100;   // scoring batch size, <= 128
+  int start = 100;   // first scoring batch (earlier ones were used for calibration)
+  int score = 400;   // scoring batches
+  bool search = false;
+  bool legacy = false;
+  bool help = false;
+  std::vector<std::string> dataDirs;  // --datadir, searched first, in order
+  // Calibration: batches of 50, 10 of them, from batch 0.
+  int calibrationBatchSize = 50;
+  int calibrationBatches = 10;
+  int firstCalibrationBatch = 0;
+};
+
+// Throws int8rt::Error with a one-line message on a bad or unknown argument.
+SampleOptions parseSampleOptions(const std::vector<std::string>& args);
+std::string sampleUsage();
+
+struct SampleFiles {
+  std::string dir;  // where deploy.prototxt was found
+  std::string prototxt, caffemodel, batches, calibrationCache;
+};
+
+// data/int8/<network>/, then data/<network>/, with --datadir directories first.
+SampleFiles locateSampleFiles(const SampleOptions& opt);
+
+}  // namespace int8rt::sample
