@@ -1,5 +1,6 @@
 #include "builder/tactics.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <random>
@@ -79,6 +80,11 @@ TacticChoice chooseTactic(const KernelSetup& setup, DataType precision, int timi
       candidates.push_back(&k);
   check(!candidates.empty(), "layer '", l.name, "' (", layerKindName(l.kind()), "): no ",
         dataTypeName(precision), " kernel supports it");
+  // The scalar reference is the oracle and the fallback, never the fastest: time it only when
+  // it is the sole candidate (this keeps builds fast).
+  auto isRef = [](const KernelCandidate* k) { return std::string(k->name).ends_with("_ref"); };
+  if (std::any_of(candidates.begin(), candidates.end(), [&](auto* k) { return !isRef(k); }))
+    std::erase_if(candidates, isRef);
   TacticChoice choice{candidates[0], 0, static_cast<int>(candidates.size())};
   if (candidates.size() == 1 || timingIterations <= 0) return choice;
   double best = 1e300;

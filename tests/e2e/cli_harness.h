@@ -12,7 +12,7 @@
 
 namespace int8rt::e2e {
 
-struct Run {
+struct Outcome {
   int exitCode = -1;  // 128+N when killed by signal N
   std::string out, err;
   bool crashed() const { return exitCode >= 128 || exitCode < 0; }
@@ -27,7 +27,11 @@ inline std::string env(const char* name, const char* dflt) {
   const char* v = std::getenv(name);
   return v ? v : dflt;
 }
-inline std::string binDir() { return env("INT8RT_BIN_DIR", "build/bin"); }
+// The test binary sits beside the programs it tests (build/bin), whatever the working directory.
+inline std::string binDir() {
+  if (const char* v = std::getenv("INT8RT_BIN_DIR")) return v;
+  return std::filesystem::canonical("/proc/self/exe").parent_path().string();
+}
 inline std::string sourceDir() { return env("INT8RT_SOURCE_DIR", "."); }
 inline std::string lenetDir() { return sourceDir() + "/models/lenet"; }
 inline std::string fashionDir() { return "/usr/share/datasets/fashion-mnist"; }
@@ -58,12 +62,12 @@ struct TempDir {
 };
 
 // Runs "<bin>/<program> <args>" through the shell from `cwd`.
-inline Run run(const std::string& program, const std::string& args, const std::string& cwd = ".") {
+inline Outcome run(const std::string& program, const std::string& args, const std::string& cwd = ".") {
   TempDir io;
   std::string cmd = "cd '" + cwd + "' && '" + binDir() + "/" + program + "' " + args + " > '" +
                     (io / "out") + "' 2> '" + (io / "err") + "' < /dev/null";
   int status = std::system(cmd.c_str());
-  Run r;
+  Outcome r;
   if (WIFEXITED(status)) r.exitCode = WEXITSTATUS(status);
   else if (WIFSIGNALED(status)) r.exitCode = 128 + WTERMSIG(status);
   r.out = slurp(io / "out");

@@ -28,14 +28,14 @@ float maxAbsDiff(const TensorFile& a, const TensorFile& b) {
 TEST(CliE2E, HelpForEveryCommand) {
   EXPECT_EQ(run("int8rt", "--help").exitCode, 0);
   for (const char* c : {"build", "infer", "score", "batches", "inspect"}) {
-    Run r = run("int8rt", std::string(c) + " --help");
+    Outcome r = run("int8rt", std::string(c) + " --help");
     EXPECT_EQ(r.exitCode, 0) << c;
     EXPECT_NE(r.out.find("usage: int8rt"), std::string::npos) << c;
   }
 }
 
 TEST(CliE2E, UnknownCommandAndOptionAreUsageErrors) {
-  Run r = run("int8rt", "frobnicate");
+  Outcome r = run("int8rt", "frobnicate");
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_EQ(r.errLines(), 1);
   r = run("int8rt", "build --no-such-option");
@@ -45,7 +45,7 @@ TEST(CliE2E, UnknownCommandAndOptionAreUsageErrors) {
 
 TEST(CliE2E, InferOnnxMatchesPyTorchReference) {
   TempDir d;
-  Run r = run("int8rt", "infer --model '" + onnxModel() + "' --input data='" + referenceInput() +
+  Outcome r = run("int8rt", "infer --model '" + onnxModel() + "' --input data='" + referenceInput() +
                             "' --output-dir '" + d.path.string() + "'");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   TensorFile got = readTensorFile(d / "prob.pb");
@@ -55,9 +55,9 @@ TEST(CliE2E, InferOnnxMatchesPyTorchReference) {
 
 TEST(CliE2E, CaffeAndOnnxGiveTheSameOutputs) {
   TempDir a, b;
-  Run r1 = run("int8rt", "infer --model '" + onnxModel() + "' --input '" + referenceInput() +
+  Outcome r1 = run("int8rt", "infer --model '" + onnxModel() + "' --input '" + referenceInput() +
                              "' --output-dir '" + a.path.string() + "'");
-  Run r2 = run("int8rt", "infer " + caffeArgs() + " --input '" + referenceInput() +
+  Outcome r2 = run("int8rt", "infer " + caffeArgs() + " --input '" + referenceInput() +
                              "' --output-dir '" + b.path.string() + "'");
   ASSERT_EQ(r1.exitCode, 0) << r1.err;
   ASSERT_EQ(r2.exitCode, 0) << r2.err;
@@ -67,13 +67,13 @@ TEST(CliE2E, CaffeAndOnnxGiveTheSameOutputs) {
 
 TEST(CliE2E, BuildInspectAndInferFromPlan) {
   TempDir d;
-  Run b = run("int8rt", "build " + caffeArgs() + " --max-batch 32 --output '" + (d / "lenet.plan") + "'");
+  Outcome b = run("int8rt", "build " + caffeArgs() + " --max-batch 32 --output '" + (d / "lenet.plan") + "'");
   ASSERT_EQ(b.exitCode, 0) << b.err;
-  Run i = run("int8rt", "inspect --plan '" + (d / "lenet.plan") + "'");
+  Outcome i = run("int8rt", "inspect --plan '" + (d / "lenet.plan") + "'");
   ASSERT_EQ(i.exitCode, 0) << i.err;
   EXPECT_NE(i.out.find("max batch"), std::string::npos);
   EXPECT_NE(i.out.find("Convolution"), std::string::npos);
-  Run r = run("int8rt", "infer --plan '" + (d / "lenet.plan") + "' --input '" + referenceInput() +
+  Outcome r = run("int8rt", "infer --plan '" + (d / "lenet.plan") + "' --input '" + referenceInput() +
                             "' --output-dir '" + d.path.string() + "'");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_LT(maxAbsDiff(readTensorFile(d / "prob.pb"), readTensorFile(referenceOutput())), 1e-5f);
@@ -102,7 +102,7 @@ TEST(CliE2E, CorruptPlansAreCleanErrors) {
   cases.push_back({"future format version", version});
   for (const auto& [what, bytes] : cases) {
     writeBytes(d / "bad.plan", bytes);
-    Run r = run("int8rt", "infer --plan '" + (d / "bad.plan") + "' --input '" + referenceInput() +
+    Outcome r = run("int8rt", "infer --plan '" + (d / "bad.plan") + "' --input '" + referenceInput() +
                               "' --output-dir '" + d.path.string() + "'");
     EXPECT_EQ(r.exitCode, 1) << what << ": " << r.err;
     EXPECT_EQ(r.errLines(), 1) << what << ": " << r.err;
@@ -113,7 +113,7 @@ TEST(CliE2E, CorruptPlansAreCleanErrors) {
 
 TEST(CliE2E, MissingAndCorruptModelFiles) {
   TempDir d;
-  Run r = run("int8rt", "build --model '" + (d / "nope.onnx") + "' --output '" + (d / "x.plan") + "'");
+  Outcome r = run("int8rt", "build --model '" + (d / "nope.onnx") + "' --output '" + (d / "x.plan") + "'");
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.err.find("nope.onnx"), std::string::npos);
   writeBytes(d / "junk.onnx", std::string(1000, '\x07'));
@@ -132,7 +132,7 @@ TEST(CliE2E, MissingAndCorruptModelFiles) {
 TEST(CliE2E, OutOfRangeOptions) {
   TempDir d;
   for (const char* opt : {"--max-batch 0", "--max-batch abc", "--threads -1", "--timing-iterations 1e9"}) {
-    Run r = run("int8rt", "build --model '" + onnxModel() + "' --output '" + (d / "x.plan") + "' " + opt);
+    Outcome r = run("int8rt", "build --model '" + onnxModel() + "' --output '" + (d / "x.plan") + "' " + opt);
     EXPECT_EQ(r.exitCode, 2) << opt << ": " << r.err;
     EXPECT_EQ(r.errLines(), 1) << opt;
   }
@@ -142,7 +142,7 @@ TEST(CliE2E, OutOfRangeOptions) {
 TEST(CliE2E, InferRejectsWrongInputShape) {
   TempDir d;
   // The reference output file is a tensor of the wrong shape for the input.
-  Run r = run("int8rt", "infer --model '" + onnxModel() + "' --input data='" + referenceOutput() +
+  Outcome r = run("int8rt", "infer --model '" + onnxModel() + "' --input data='" + referenceOutput() +
                             "' --output-dir '" + d.path.string() + "'");
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.err.find("shape"), std::string::npos) << r.err;
@@ -159,7 +159,7 @@ class FashionE2E : public ::testing::Test {
   }
   // The first `count` test images as batch files of `perFile` in dir/batches.
   void makeBatches(const TempDir& d, int count, int perFile) {
-    Run r = run("int8rt", "batches --images " + fashionDir() + "/t10k-images-idx3-ubyte.gz --labels " +
+    Outcome r = run("int8rt", "batches --images " + fashionDir() + "/t10k-images-idx3-ubyte.gz --labels " +
                               fashionDir() + "/t10k-labels-idx1-ubyte.gz --out '" + (d / "batches") +
                               "' --per-file " + std::to_string(perFile) + " --count " +
                               std::to_string(count));
@@ -171,7 +171,7 @@ TEST_F(FashionE2E, ScoreLeNetOnTestImages) {
   TempDir d;
   std::filesystem::create_directories(d / "batches");
   makeBatches(d, 1000, 100);
-  Run r = run("int8rt", "score --model '" + onnxModel() + "' --batches '" + (d / "batches") + "' --batch 50");
+  Outcome r = run("int8rt", "score --model '" + onnxModel() + "' --batches '" + (d / "batches") + "' --batch 50");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   double top1 = 0, top5 = 0;
   ASSERT_EQ(std::sscanf(r.out.c_str(), "images 1000 top-1 %lf top-5 %lf", &top1, &top5), 2) << r.out;
@@ -185,7 +185,7 @@ TEST_F(FashionE2E, SampleInt8OutputFollowsTheContract) {
   makeBatches(d, 700, 70);  // files of 70: scoring batches of 20 straddle files
   std::filesystem::copy_file(lenetDir() + "/deploy.prototxt", d / "deploy.prototxt");
   std::filesystem::copy_file(lenetDir() + "/lenet.caffemodel", d / "tiny.caffemodel");
-  Run r = run("sample_int8", "tiny batch=20 start=10 score=20 --datadir=" + d.path.string());
+  Outcome r = run("sample_int8", "tiny batch=20 start=10 score=20 --datadir=" + d.path.string());
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find("FP32 run:20 batches of size 20 starting at 10\n..\nTop1: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Processing 400 images averaged "), std::string::npos) << r.out;
@@ -195,7 +195,7 @@ TEST_F(FashionE2E, SampleInt8OutputFollowsTheContract) {
 
 TEST_F(FashionE2E, SampleInt8RejectsBadArguments) {
   TempDir d;
-  Run r = run("sample_int8", "tiny --bogus", d.path.string());
+  Outcome r = run("sample_int8", "tiny --bogus", d.path.string());
   EXPECT_NE(r.exitCode, 0);
   EXPECT_LT(r.exitCode, 128);
   EXPECT_NE(r.err.find("--bogus"), std::string::npos);
@@ -213,7 +213,7 @@ TEST_F(FashionE2E, SampleInt8NeedsEnoughImages) {
   makeBatches(d, 100, 100);
   std::filesystem::copy_file(lenetDir() + "/deploy.prototxt", d / "deploy.prototxt");
   std::filesystem::copy_file(lenetDir() + "/lenet.caffemodel", d / "tiny.caffemodel");
-  Run r = run("sample_int8", "tiny batch=10 start=5 score=10 --datadir=" + d.path.string());
+  Outcome r = run("sample_int8", "tiny batch=10 start=5 score=10 --datadir=" + d.path.string());
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.err.find("available"), std::string::npos) << r.err;
 }
