@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "builder/memory_planner.h"
+#include "builder/build_plan.h"
 #include "builder/precision.h"
 #include "builder/tactics.h"
 #include "core/error.h"
@@ -40,7 +41,9 @@ std::string timestamp() {
   return buf;
 }
 
-std::vector<uint8_t> build(const Network& input, const BuilderConfig& config) {
+}  // namespace
+
+PlanData buildPlan(const Network& input, const BuilderConfig& config, bool optimize) {
   check(config.maxBatchSize >= 1 && config.maxBatchSize <= (1 << 20), "max batch size ",
         config.maxBatchSize, " is out of range (1..1048576)");
   check(config.device == DeviceType::kCPU, "device '", deviceName(config.device),
@@ -63,7 +66,7 @@ std::vector<uint8_t> build(const Network& input, const BuilderConfig& config) {
   if (config.int8) scales = obtainInt8Scales(net, config);
 
   // 2. Fold and fuse, then renumber.
-  int changes = optimizeNetwork(net);
+  int changes = optimize ? optimizeNetwork(net) : 0;
   net = canonicalizeNetwork(net);
   say(config, "optimized network: " + std::to_string(changes) + " fusions, " +
                   std::to_string(net.layers().size()) + " layers");
@@ -119,6 +122,13 @@ std::vector<uint8_t> build(const Network& input, const BuilderConfig& config) {
                    {"max batch", std::to_string(plan.maxBatchSize)},
                    {"arena bytes", std::to_string(plan.arenaBytes)}};
   for (const auto& kv : scales.metadata) plan.metadata.push_back(kv);
+  return plan;
+}
+
+namespace {
+
+std::vector<uint8_t> build(const Network& input, const BuilderConfig& config) {
+  PlanData plan = buildPlan(input, config, true);
   // Load once here: a plan the runtime would refuse is a builder bug, caught before writing.
   EngineImpl check(plan, "built plan");
   return serializePlan(plan);

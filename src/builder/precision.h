@@ -18,8 +18,10 @@ struct TensorScales {
   std::vector<std::pair<std::string, std::string>> metadata;  // e.g. calibration algorithm
 };
 
-// Runs calibration or reads the cache through config.calibrator (INT8 builds only).
+// Runs calibration or reads the cache through config.calibrator (INT8 builds only); tensors
+// with a user dynamic range (Network::setDynamicRange) take it instead.
 TensorScales obtainInt8Scales(const Network& unoptimized, const BuilderConfig& config);
+
 
 struct PrecisionAssignment {
   Network network;                       // with reformat layers inserted

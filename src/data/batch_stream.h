@@ -19,17 +19,24 @@ BatchFile readBatchFile(const std::string& path);
 // Writes atomically (temporary name, then rename). labels may be empty.
 void writeBatchFile(const std::string& path, const BatchFile& batch);
 
+// "<dir>/batch<index>": the one place that spells the naming scheme.
+std::string batchFilePath(const std::string& dir, int index);
+// How many files batch0, batch1, ... exist without a gap (what a BatchStream would see).
+int countBatchFiles(const std::string& dir);
+
 class BatchStream {
  public:
   // Reads `<dir>/batch0`, `batch1`, ... lazily. maxBatches <= 0: until the files run out.
-  // Throws when dir has no batch0 or a file is corrupt; files must all share C, H, W.
+  // Throws when dir has no batch0 or a file is corrupt; files must all share C, H, W and all
+  // carry labels or all lack them.
   BatchStream(const std::string& dir, int batchSize, int maxBatches);
 
   bool next();            // false after maxBatches batches or when the files run out
   void skip(int count);   // skips batches without counting them toward maxBatches
   void reset(int firstBatch);  // rewinds, then skips firstBatch
   const float* getBatch() const { return batch_.data(); }
-  const float* getLabels() const { return labels_.data(); }
+  // nullptr when the files carry no labels.
+  const float* getLabels() const { return hasLabels_ ? labels_.data() : nullptr; }
   bool hasLabels() const { return hasLabels_; }
   int getBatchSize() const { return batchSize_; }
   int getBatchesRead() const { return batchesRead_; }
@@ -38,8 +45,12 @@ class BatchStream {
   int64_t totalImages() const;  // images in all files (reads every header once)
 
  private:
-  bool fill();  // copies the next batchSize images into batch_, crossing files as needed
-  bool loadFile(int index);
+  // Copies the next batchSize images into batch_, crossing files as needed; false when the
+  // files run out before the batch is full (a partial last batch is never served).
+  bool fill();
+  // Makes sure file_ has an unread image, loading following files; false when none is left.
+  bool ensureImage();
+  bool loadFile(int index);  // false when the file does not exist; throws when it is bad
 
   std::string dir_;
   int batchSize_, maxBatches_;
@@ -47,8 +58,9 @@ class BatchStream {
   int c_ = 0, h_ = 0, w_ = 0;
   bool hasLabels_ = false;
   BatchFile file_;
-  int fileIndex_ = -1;
+  int fileIndex_ = -1;   // index of the file held in file_, -1 before the first
   int64_t filePos_ = 0;  // next unread image in file_
+  bool exhausted_ = false;  // a missing file was hit: nothing more to serve until reset()
   std::vector<float> batch_, labels_;
 };
 

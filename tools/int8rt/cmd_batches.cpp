@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -14,36 +15,28 @@
 #include "data/batch_stream.h"
 #include "data/idx.h"
 #include "data/preprocess.h"
-#include "int8rt/commands.h"
+#include "options.h"
 
 namespace int8rt::cli {
 namespace {
 
-constexpr const char* kUsage =
-    "usage: int8rt batches --images FILE[.gz] [--labels FILE[.gz]] --out DIR [options]\n"
-    "\n"
-    "Writes DIR/batch0, batch1, ...: preprocessed float32 images (NCHW) with their labels, the\n"
-    "batch files that calibration and scoring read. Input files are idx (MNIST format), plain or\n"
-    "gzip-compressed. Each pixel becomes (pixel - mean) * scale.\n"
-    "\n"
-    "  --images FILE     idx images (magic 0x00000803)\n"
-    "  --labels FILE     idx labels (magic 0x00000801); without it the files carry no labels\n"
-    "  --out DIR         output directory, created if needed\n"
-    "  --per-file N      images per batch file (default 100)\n"
-    "  --scale S         pixel scale, a number or a fraction such as 1/255 (default 1/256)\n"
-    "  --mean M          value subtracted from each pixel before scaling (default 0)\n"
-    "  --start I         first image to use (default 0)\n"
-    "  --count N         number of images (default: all from --start on)\n"
-    "  --append          continue numbering after the batch files already in DIR, so a training\n"
-    "                    set and a test set can share one directory\n"
-    "  --help            this text\n";
-
-// Thrown for a bad command line (exit 2); int8rt::Error stays for bad data (exit 1).
-struct UsageError {
-  std::string message;
+const std::vector<OptionSpec> kSpecs = {
+    {"images", "FILE", "idx images (magic 0x00000803), plain or gzip-compressed"},
+    {"labels", "FILE", "idx labels (magic 0x00000801); without it the files carry no labels"},
+    {"out", "DIR", "output directory, created if needed"},
+    {"per-file", "N", "images per batch file (default 100)"},
+    {"scale", "S", "pixel scale, a number or a fraction such as 1/255 (default 1/256)"},
+    {"mean", "M", "subtracted from each pixel before scaling (default 0)"},
+    {"start", "I", "first image to use (default 0)"},
+    {"count", "N", "number of images (default: all from --start on)"},
+    {"append", "", "number new files after those already in DIR (train, then test)"},
 };
 
-struct Options {
+constexpr const char* kAbout =
+    "\nWrites DIR/batch0, batch1, ...: float32 NCHW images, (pixel - mean) * scale, with their\n"
+    "labels: the batch files that calibration and scoring read (CONTRACTS.md section 5).\n";
+
+struct Settings {
   std::string images, labels, out;
   int perFile = 100;
   PreprocessOptions pre;
@@ -52,76 +45,40 @@ struct Options {
   bool append = false;
 };
 
-double parseNumber(const std::string& flag, const std::string& text) {
-  // Accepts "a/b" so scales like 1/255 need not be typed to 17 digits.
+// A number, or "a/b" so that scales like 1/255 need not be typed to 17 digits.
+double parseScale(const std::string& text) {
+  auto number = [&](const std::string& part) {
+    char* end = nullptr;
+    errno = 0;
+    double v = std::strtod(part.c_str(), &end);
+    if (part.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v))
+      throw UsageError("option '--scale': '" + text + "' is not a number or a fraction a/b");
+    return v;
+  };
   const auto slash = text.find('/');
-  if (slash != std::string::npos) {
-    double num = parseNumber(flag, text.substr(0, slash));
-    double den = parseNumber(flag, text.substr(slash + 1));
-    if (den == 0) throw UsageError{flag + ": division by zero in '" + text + "'"};
-    return num / den;
-  }
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v))
-    throw UsageError{flag + ": '" + text + "' is not a number"};
-  return v;
+  if (slash == std::string::npos) return number(text);
+  const double den = number(text.substr(slash + 1));
+  if (den == 0) throw UsageError("option '--scale': division by zero in '" + text + "'");
+  return number(text.substr(0, slash)) / den;
 }
 
-int64_t parseInteger(const std::string& flag, const std::string& text, int64_t min) {
-  char* end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE)
-    throw UsageError{flag + ": '" + text + "' is not an integer"};
-  if (v < min) throw UsageError{flag + " must be at least " + std::to_string(min) + ", got " + text};
-  return v;
-}
-
-// Returns nullopt for --help. Accepts "--flag value" and "--flag=value".
-std::optional<Options> parseArgs(const Args& args) {
-  Options o;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string flag = args[i], value;
-    bool inlineValue = false;
-    if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-      inlineValue = true;
-    }
-    if (flag == "--help" || flag == "-h") return std::nullopt;
-    if (flag == "--append") {
-      if (inlineValue) throw UsageError{"--append takes no value"};
-      o.append = true;
-      continue;
-    }
-    const bool known = flag == "--images" || flag == "--labels" || flag == "--out" ||
-                       flag == "--per-file" || flag == "--scale" || flag == "--mean" ||
-                       flag == "--start" || flag == "--count";
-    if (!known) throw UsageError{"unknown argument '" + args[i] + "'"};
-    if (!inlineValue) {
-      if (i + 1 >= args.size()) throw UsageError{flag + " needs a value"};
-      value = args[++i];
-    }
-    if (flag == "--images") o.images = value;
-    else if (flag == "--labels") o.labels = value;
-    else if (flag == "--out") o.out = value;
-    else if (flag == "--per-file") o.perFile = int(parseInteger(flag, value, 1));
-    else if (flag == "--scale") o.pre.scale = parseNumber(flag, value);
-    else if (flag == "--mean") o.pre.mean = parseNumber(flag, value);
-    else if (flag == "--start") o.start = parseInteger(flag, value, 0);
-    else if (flag == "--count") o.count = parseInteger(flag, value, 1);
-  }
-  if (o.images.empty()) throw UsageError{"--images is required"};
-  if (o.out.empty()) throw UsageError{"--out is required"};
-  if (o.perFile > (1 << 20)) throw UsageError{"--per-file is too large (at most 1048576)"};
-  return o;
+Settings settingsFrom(const Options& o) {
+  Settings s;
+  s.images = o.require("images");
+  s.out = o.require("out");
+  s.labels = o.get("labels");
+  s.perFile = int(o.integer("per-file", 100, 1, 1 << 20));
+  if (o.has("scale")) s.pre.scale = parseScale(o.get("scale"));
+  s.pre.mean = o.real("mean", 0.0, -1e30, 1e30);
+  s.start = o.integer("start", 0, 0, INT32_MAX);
+  if (o.has("count")) s.count = o.integer("count", 0, 1, INT32_MAX);
+  s.append = o.has("append");
+  return s;
 }
 
 // The index the first new file gets; checks that appended files would agree with those already
 // there (BatchStream rejects a directory whose files disagree).
-int firstFileIndex(const Options& o, int rows, int cols) {
+int firstFileIndex(const Settings& o, int rows, int cols) {
   const int existing = countBatchFiles(o.out);
   if (existing == 0) return 0;
   if (!o.append)
@@ -138,7 +95,7 @@ int firstFileIndex(const Options& o, int rows, int cols) {
   return existing;
 }
 
-int run(const Options& o) {
+int run(const Settings& o) {
   IdxImages images = readIdxImages(o.images);
   std::vector<uint8_t> labels;
   if (!o.labels.empty()) {
@@ -147,14 +104,14 @@ int run(const Options& o) {
           " labels for the ", images.count, " images of ", o.images);
   }
   if (o.start >= images.count)
-    throw UsageError{"--start " + std::to_string(o.start) + " is beyond the " +
-                     std::to_string(images.count) + " images of " + o.images};
+    throw UsageError("option '--start': " + std::to_string(o.start) + " is beyond the " +
+                     std::to_string(images.count) + " images of " + o.images);
   const int64_t available = images.count - o.start;
   const int64_t count = o.count.value_or(available);
   if (count > available)
-    throw UsageError{"--count " + std::to_string(count) + " is beyond the " +
+    throw UsageError("option '--count': " + std::to_string(count) + " is beyond the " +
                      std::to_string(available) + " images available from --start " +
-                     std::to_string(o.start)};
+                     std::to_string(o.start));
 
   std::filesystem::create_directories(o.out);
   const int firstIndex = firstFileIndex(o, images.rows, images.cols);
@@ -196,23 +153,16 @@ int run(const Options& o) {
 }  // namespace
 
 int cmdBatches(const Args& args) {
-  try {
-    std::optional<Options> options = parseArgs(args);
-    if (!options) {
-      std::fputs(kUsage, stdout);
+  return runCommand("batches", [&] {
+    Options options("batches", kSpecs, args);
+    if (options.help()) {
+      std::fputs(Options::usage("batches", "--images FILE [--labels FILE] --out DIR [options]",
+                                kSpecs).c_str(), stdout);
+      std::fputs(kAbout, stdout);
       return 0;
     }
-    return run(*options);
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "int8rt batches: %s (see int8rt batches --help)\n", e.message.c_str());
-    return 2;
-  } catch (const std::filesystem::filesystem_error& e) {
-    std::fprintf(stderr, "int8rt batches: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "int8rt batches: %s\n", e.what());
-    return 1;
-  }
+    return run(settingsFrom(options));
+  });
 }
 
 }  // namespace int8rt::cli
