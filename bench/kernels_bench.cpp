@@ -1,10 +1,11 @@
 // CPU kernel benchmarks (Google Benchmark): every supported candidate of each LeNet layer at
 // batch 100, and the whole LeNet chain (fastest kernel per layer) in us/image.
-// Build (not part of the default build):
-//   g++ -std=c++20 -O2 -Iinclude -Isrc bench/kernels_bench.cpp build-kernels/libint8rt.a \
-//       build-kernels/libint8rt_proto.a -lbenchmark -lprotobuf -lz -lpthread -o kernels_bench
-// Run: ./kernels_bench [--benchmark_filter=LeNet] (INT8RT_BENCH_THREADS sets the pool size, default
-// 2).
+// Build (not part of the default build), from the repository root after building the library:
+//   g++ -std=c++20 -O2 -Iinclude -Isrc bench/kernels_bench.cpp build/libint8rt.a -lbenchmark \
+//       -lpthread -o kernels_bench
+// Run: INT8RT_BENCH_THREADS=2 ./kernels_bench [--benchmark_filter=LeNet] (default 2 threads).
+// Each benchmark runs many short repetitions and reports their median and min: on a shared
+// machine the min is the closest to the uncontended time.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -196,8 +197,6 @@ void BM_LeNet(benchmark::State& state) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-// Many short repetitions, reported as median and min: on a shared machine the min is the
-// closest to the uncontended time.
 void configure(benchmark::internal::Benchmark* b, double minTime, int repetitions) {
   b->Unit(benchmark::kMicrosecond)
       ->UseRealTime()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make demo: prepare Fashion-MNIST batches and the LeNet model under data/int8/fashion/, run
-# sample_int8 on the 10,000 test images (batches 600..699 of 100), and print one row per precision.
+# sample_int8 on the 10,000 test images (batches 600..699 of 100), and print one row per precision;
+# then one row per calibration algorithm (bench/calibration_table.cpp): INT8 top-1/top-5 on the
+# same test images after calibrating on the sample's 500 training images, and calibration time.
 set -euo pipefail
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
@@ -25,3 +27,6 @@ awk '
       printf "%-9s %8.4f %8.4f %12.5f %12.0f\n", q, top1[q], top5[q], msimg[q], 1000 / msimg[q]
     }
   }' "$out"
+
+echo
+"$BUILD/bin/calibration_table" data/int8/fashion

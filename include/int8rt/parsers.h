@@ -15,7 +15,8 @@ namespace int8rt {
 Result<std::unique_ptr<Network>> parseCaffe(const std::string& prototxtPath,
                                             const std::string& weightsPath);
 
-// ONNX: opsets 7-22. Initializers become weights or Constant layers.
+// ONNX: opsets 1-25 (the 7-22 range of common exporters and the older/newer ones of ONNX's own
+// test data). Initializers become weights or Constant layers; shape arithmetic is folded.
 Result<std::unique_ptr<Network>> parseOnnx(const std::string& path);
 
 // Picks the parser by extension (.onnx, else Caffe with weightsPath).

@@ -15,11 +15,17 @@ namespace int8rt {
 class ExecutionContext;
 class EngineImpl;
 
-// Sees every tensor of an FP32 run (calibration, per-layer diagnostics).
+// Sees the tensors of a run as they are produced, network inputs first (calibration,
+// per-layer diagnostics). Data is valid only during the call.
 class ITensorObserver {
  public:
   virtual ~ITensorObserver() = default;
+  // Every tensor the engine stores in FP32.
   virtual void observe(const std::string& tensorName, const Shape& shape, const float* data) = 0;
+  // Every tensor an INT8 engine stores in INT8: real value = q * scale. Ignored unless
+  // overridden, so that observers which only want FP32 data (calibration) need not care.
+  virtual void observeInt8(const std::string& tensorName, const Shape& shape, const int8_t* data,
+                           float scale) {}
 };
 
 struct LayerInfo {
@@ -59,7 +65,8 @@ class ExecutionContext {
   virtual ~ExecutionContext() = default;
   // Runs `batch` samples; bindings[i] points to binding i's FP32 data (batch-major).
   virtual Status execute(int64_t batch, void* const* bindings) = 0;
-  // Every FP32 tensor of subsequent runs is shown to the observer (null to stop).
+  // Every tensor of subsequent runs is shown to the observer (null to stop): FP32 tensors
+  // through observe(), INT8 tensors through observeInt8().
   virtual void setObserver(ITensorObserver* observer) = 0;
 };
 

@@ -112,6 +112,11 @@ CalibrationOutcome runCalibration(IInt8Calibrator& calibrator, const Calibration
   CalibrationCollector collector(options, run.tensors);
 
   const int nIn = static_cast<int>(run.inputNames.size());
+  int forwards = 0;
+  auto step = [&](const std::vector<const float*>& inputs) {
+    forward(batchSize, inputs, collector);
+    if (run.progress) run.progress(++forwards);
+  };
   std::vector<const char*> names;
   for (const auto& n : run.inputNames) names.push_back(n.c_str());
   // Copies of the first pass's batches, kept only for a second pass the calibrator cannot rewind.
@@ -129,7 +134,7 @@ CalibrationOutcome runCalibration(IInt8Calibrator& calibrator, const Calibration
       for (const auto& batch : kept) {
         std::vector<const float*> inputs;
         for (const auto& buf : batch) inputs.push_back(buf.data());
-        forward(batchSize, inputs, collector);
+        step(inputs);
         ++batches;
       }
     } else {
@@ -146,7 +151,7 @@ CalibrationOutcome runCalibration(IInt8Calibrator& calibrator, const Calibration
           for (int i = 0; i < nIn; ++i)
             kept.back().emplace_back(inputs[i], inputs[i] + floatsPerBatch[i]);
         }
-        forward(batchSize, inputs, collector);
+        step(inputs);
         ++batches;
       }
     }
@@ -162,8 +167,13 @@ CalibrationOutcome runCalibration(IInt8Calibrator& calibrator, const Calibration
     }
   }
 
-  outcome.amax = collector.amaxes();
-  if (run.adjust) outcome.amax = run.adjust(outcome.amax);
+  const std::vector<float> computed = collector.amaxes();
+  outcome.amax = run.adjust ? run.adjust(computed) : computed;
+  if (run.reportBins) {
+    outcome.bins.assign(run.tensors.size(), -1);
+    for (size_t i = 0; i < run.tensors.size(); ++i)
+      if (outcome.amax[i] == computed[i]) outcome.bins[i] = collector.entropyBins(run.tensors[i]);
+  }
   outcome.scales.assign(run.tensors.size(), -1.f);
   outcome.batches = firstPassBatches;
   CalibrationTable table = makeCalibrationTable(key);
@@ -181,6 +191,7 @@ CalibrationOutcome runCalibration(IInt8Calibrator& calibrator, const Calibration
                  " tensor(s), they get no scale: " + listSome(unseen));
   if (!table.scales.empty()) {
     const std::string text = writeCalibrationTable(table);
+    outcome.cache = text;
     try {
       calibrator.writeCalibrationCache(text.data(), text.size());
     } catch (const std::exception& e) {

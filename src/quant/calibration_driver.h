@@ -23,6 +23,11 @@ struct CalibrationRun {
   // holds the scales the engine uses (as TensorRT's caches do: a max-pool output repeats its
   // input's scale). Null leaves them as computed.
   std::function<std::vector<float>(const std::vector<float>&)> adjust;
+  // Called after each batch's forward pass with the number of batches done so far, all passes
+  // counted (a progress bar; kENTROPY_GLOBAL runs each batch twice). Null = silent.
+  std::function<void(int done)> progress;
+  // Fill CalibrationOutcome::bins (an extra KL search per tensor: for reports, not builds).
+  bool reportBins = false;
 };
 
 // Runs `batch` samples through the FP32 network: inputs[i] holds input i (run.inputNames order),
@@ -34,6 +39,10 @@ struct CalibrationOutcome {
   std::vector<float> scales;  // per run.tensors; negative = no scale (missing from the cache,
                               // or never produced by the forward pass)
   std::vector<float> amax;    // the same as amax (scale * 127 for cache scales)
+  // With run.reportBins, the bins kept (m) of each tensor's entropy search; -1 for other
+  // algorithms, cache scales, and tensors whose amax `adjust` replaced (a shared scale).
+  std::vector<int> bins;
+  std::string cache;          // the cache text handed to the calibrator (empty from the cache)
   bool fromCache = false;
   int batches = 0;            // batches per pass (0 from the cache)
   double seconds = 0.0;       // wall time of the whole step

@@ -53,8 +53,12 @@ class CpuExecutionContext : public ExecutionContext {
 
   void observe(TensorId t, const std::vector<Shape>& shapes, void* data) {
     const PlanData& plan = engine_.plan();
-    if (!observer_ || plan.tensorTypes[t] != DataType::kFLOAT) return;
-    observer_->observe(plan.network.tensor(t).name, shapes[t], static_cast<const float*>(data));
+    if (!observer_) return;
+    const std::string& name = plan.network.tensor(t).name;
+    if (plan.tensorTypes[t] == DataType::kFLOAT)
+      observer_->observe(name, shapes[t], static_cast<const float*>(data));
+    else if (plan.tensorTypes[t] == DataType::kINT8)
+      observer_->observeInt8(name, shapes[t], static_cast<const int8_t*>(data), plan.tensorScales[t]);
   }
 
   void run(int64_t batch, void* const* bindings) {

@@ -96,6 +96,23 @@ TEST(CaffeImport, ChainOfInPlaceLayersKeepsNamesUnique) {
   EXPECT_EQ(net.outputs()[0], findLayer(net, "relu")->output());
 }
 
+TEST(CaffeImport, InPlaceLayersOnAnInputKeepTheInputName) {
+  Fixture fx;
+  const char* text = R"(
+    input: "data" input_shape { dim: 1 dim: 3 }
+    layer { name: "scale" type: "Power" bottom: "data" top: "data" power_param { scale: 2 } }
+    layer { name: "relu" type: "ReLU" bottom: "data" top: "data" }
+    layer { name: "sig" type: "Sigmoid" bottom: "data" top: "out" })";
+  auto r = fx.parse(text);
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  const Network& net = **r;
+  EXPECT_EQ(net.tensor(net.inputs()[0]).name, "data");
+  EXPECT_EQ(net.tensor(findLayer(net, "scale")->output()).name, "scale_output");
+  EXPECT_EQ(net.tensor(findLayer(net, "relu")->output()).name, "relu_output");
+  EXPECT_EQ(findLayer(net, "sig")->inputs, std::vector<TensorId>{findLayer(net, "relu")->output()});
+  EXPECT_TRUE(net.validate().isOk()) << net.validate().message();
+}
+
 TEST(CaffeImport, LegacyV1LayersAndLegacyBlobDims) {
   Fixture fx;
   const char* text = R"(

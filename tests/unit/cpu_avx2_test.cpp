@@ -252,6 +252,21 @@ TEST(CpuAvx2, ElementWiseDeclinesBroadcastAndPow) {
                    ->supports(makeSetup(lp, {{2, 3}, {2, 3}}), cpuFeatures()));
 }
 
+TEST(CpuAvx2, ElementWiseFallsBackToReferenceWhenRunShapesBroadcast) {
+  SKIP_WITHOUT_AVX2();
+  ElementWiseParams p;
+  p.op = ElementWiseOp::kSUB;
+  Layer l = makeLayer(p, 2);
+  auto a = randomValues(6, 1), b = randomValues(3, 2);
+  // Same shapes at setup, a broadcast operand at run time.
+  auto got = runKernel("elementwise_fp32_same_shape_avx2", l, {{2, 3}, {2, 3}}, {{2, 3}, {1, 3}},
+                       {a, b});
+  std::vector<float> want;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j) want.push_back(a[i * 3 + j] - b[j]);
+  EXPECT_TRUE(allNear(got, want, 0));
+}
+
 TEST(CpuAvx2, ActivationVectorFormsMatchReference) {
   SKIP_WITHOUT_AVX2();
   ThreadPool pool(2);

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "backends/cpu/int8/int8_common.h"
@@ -83,9 +83,11 @@ TEST(Int8Bench, LeNetBatch100) {
     buf[outBuf].assign(static_cast<size_t>(count(out)) * elem + 64, 0);
     st->ws.resize(st->kernel->workspaceBytes() + 128);
     st->args.inputs.push_back({buf[inBuf].data(), in, DataType::kINT8});
-    st->args.outputs.push_back({buf[outBuf].data(), out, outScale > 0 ? DataType::kINT8 : DataType::kFLOAT});
+    st->args.outputs.push_back(
+        {buf[outBuf].data(), out, outScale > 0 ? DataType::kINT8 : DataType::kFLOAT});
     st->args.pool = &pool;
-    st->args.workspace = st->ws.data() + (64 - reinterpret_cast<uintptr_t>(st->ws.data()) % 64) % 64;
+    st->args.workspace =
+        st->ws.data() + (64 - reinterpret_cast<uintptr_t>(st->ws.data()) % 64) % 64;
     st->macs = macs;
     stages.push_back(std::move(st));
   };
@@ -167,7 +169,8 @@ TEST(Int8Bench, GemmSchemes) {
   alignas(64) static int8_t pa[52 * 500], pb[64 * 500];
   alignas(64) static int16_t pa16[52 * 500], pb16[64 * 500];
   i8::packA(a.data(), m, r, r, pa);
-  for (int b = 0; b < 4; ++b) i8::packRowsAvx2(x.data() + b * 16 * r, 16, r, r, kGroups, pb + b * 16 * r);
+  for (int b = 0; b < 4; ++b)
+    i8::packRowsAvx2(x.data() + b * 16 * r, 16, r, r, kGroups, pb + b * 16 * r);
   i8::widenInt8Avx2(pa, pa16, m * r);
   i8::widenInt8Avx2(pb, pb16, n * r);
   std::vector<int32_t> c(m * n);
@@ -178,16 +181,18 @@ TEST(Int8Bench, GemmSchemes) {
   op.a8 = pa, op.a16 = pa16, op.rows = m, op.b8 = pb, op.b16 = pb16, op.cols = n;
   op.kGroups = kGroups;
   const int inner = 200;
-  for (auto [scheme, name] : {std::pair{i8::GemmScheme::kU8, "U8"}, std::pair{i8::GemmScheme::kS16, "S16"},
-                              std::pair{i8::GemmScheme::kSign, "SIGN"}}) {
-    const double ms = medianMs([&] {
-      for (int i = 0; i < inner; ++i) i8::gemmInt8Avx2(op, ep, scheme);
-    }, 50);
+  for (auto [scheme, name] :
+       {std::pair{i8::GemmScheme::kU8, "U8"}, std::pair{i8::GemmScheme::kS16, "S16"},
+        std::pair{i8::GemmScheme::kSign, "SIGN"}}) {
+    const double ms = medianMs(
+        [&] {
+          for (int i = 0; i < inner; ++i) i8::gemmInt8Avx2(op, ep, scheme);
+        },
+        50);
     std::printf("gemm %-4s 52x64x500: %.2f us per call, %.1f GMAC/s (1 thread)\n", name,
                 1000 * ms / inner, double(m) * n * r * inner / (ms * 1e6));
   }
 }
-
 
 // The same LeNet conv / FC layers through the first FP32 candidate of the registry that supports
 // them, next to the INT8 kernels: the speed-up INT8 buys on this CPU.
@@ -197,7 +202,12 @@ TEST(Int8Bench, VersusFp32) {
   const int64_t N = envInt("INT8RT_BENCH_BATCH", 100);
   const int threads = envInt("INT8RT_BENCH_THREADS", 2), reps = envInt("INT8RT_BENCH_REPS", 200);
   ThreadPool pool(threads);
-  struct Case { const char* name; LayerParams p; Shape in; double macs; };
+  struct Case {
+    const char* name;
+    LayerParams p;
+    Shape in;
+    double macs;
+  };
   auto conv = [](int64_t k, int64_t c) {
     ConvolutionParams p;
     p.nbOutputMaps = k;
@@ -226,7 +236,8 @@ TEST(Int8Bench, VersusFp32) {
       }
       const KernelCandidate* k = nullptr;
       for (const auto& cand : cpuKernelRegistry())
-        if (cand.kind == layer.kind() && cand.precision == (int8 ? DataType::kINT8 : DataType::kFLOAT) &&
+        if (cand.kind == layer.kind() &&
+            cand.precision == (int8 ? DataType::kINT8 : DataType::kFLOAT) &&
             cand.supports(setup, cpuFeatures())) {
           k = &cand;
           break;

@@ -23,7 +23,7 @@ struct ConvSpec {
   Activation act;
   float inScale = 0.05f, outScale = 0.1f;  // outScale 0: FP32 output
   int64_t setupBatch = 3, runBatch = 2;
-  int lo = -128, hi = 127;                 // activation range
+  int lo = -128, hi = 127;  // activation range
   uint32_t seed = 1;
 };
 
@@ -89,8 +89,11 @@ TEST(Int8Conv, WideKernelsUseRowQuadsAndMatchReference) {
   INT8_REQUIRE_AVX2();
   ThreadPool pool(2);
   // kw = 7 and 8: row quads plus leftovers; stride 1 and 2; a dilation at the fast path's edge.
-  for (auto [kw, sw, dw] : {std::tuple<int64_t, int64_t, int64_t>{7, 1, 1}, {8, 2, 1}, {4, 1, 3},
-                            {5, 2, 3}, {6, 1, 4}}) {
+  for (auto [kw, sw, dw] : {std::tuple<int64_t, int64_t, int64_t>{7, 1, 1},
+                            {8, 2, 1},
+                            {4, 1, 3},
+                            {5, 2, 3},
+                            {6, 1, 4}}) {
     ConvSpec s;
     s.c = 2, s.k = 5, s.h = 9, s.w = 40;
     s.kernel = {2, kw};
@@ -133,12 +136,10 @@ TEST(Int8Conv, PointwiseAndOneDimensionalMatchReference) {
 
 TEST(Int8Conv, FusedActivationsMatchReference) {
   INT8_REQUIRE_AVX2();
-  const Activation acts[] = {{ActivationType::kRELU, 0.f, 0.f},
-                             {ActivationType::kCLIP, -0.3f, 0.6f},
-                             {ActivationType::kLEAKY_RELU, 0.1f, 0.f},
-                             {ActivationType::kSIGMOID, 0.f, 0.f},
-                             {ActivationType::kHARD_SIGMOID, 0.2f, 0.5f},
-                             {ActivationType::kTANH, 0.f, 0.f}};
+  const Activation acts[] = {
+      {ActivationType::kRELU, 0.f, 0.f},           {ActivationType::kCLIP, -0.3f, 0.6f},
+      {ActivationType::kLEAKY_RELU, 0.1f, 0.f},    {ActivationType::kSIGMOID, 0.f, 0.f},
+      {ActivationType::kHARD_SIGMOID, 0.2f, 0.5f}, {ActivationType::kTANH, 0.f, 0.f}};
   for (const Activation& a : acts) {
     for (float outScale : {0.f, 0.01f}) {
       ConvSpec s;
@@ -178,9 +179,9 @@ std::vector<float> naiveConvAcc(const std::vector<int8_t>& x, const std::vector<
   return y;
 }
 
-void expectAccumulatorsExact(const std::vector<int8_t>& xv, const std::vector<float>& wv,
-                             int64_t n, int64_t c, int64_t h, int64_t w, int64_t k,
-                             int64_t stride, int64_t pad) {
+void expectAccumulatorsExact(const std::vector<int8_t>& xv, const std::vector<float>& wv, int64_t n,
+                             int64_t c, int64_t h, int64_t w, int64_t k, int64_t stride,
+                             int64_t pad) {
   ConvolutionParams p;
   p.nbOutputMaps = k;
   p.kernel = {5, 5};
@@ -208,8 +209,8 @@ std::vector<float> integerWeights(int64_t k, int64_t per, uint32_t seed) {
 TEST(Int8Conv, AccumulatorsAreBitExactThroughScaleOne) {
   INT8_REQUIRE_AVX2();
   const int64_t n = 2, c = 3, h = 13, w = 11, k = 7;
-  expectAccumulatorsExact(randomInt8(n * c * h * w, 9), integerWeights(k, c * 25, 10), n, c, h,
-                          w, k, 2, 2);
+  expectAccumulatorsExact(randomInt8(n * c * h * w, 9), integerWeights(k, c * 25, 10), n, c, h, w,
+                          k, 2, 2);
   expectAccumulatorsExact(randomInt8(n * c * h * w, 11, 1, 127), integerWeights(k, c * 25, 12), n,
                           c, h, w, k, 1, 0);
 }
@@ -220,8 +221,12 @@ TEST(Int8Conv, AdversarialExtremesAreExact) {
   std::vector<float> wv(static_cast<size_t>(k * per));
   for (int64_t o = 0; o < k; ++o)
     for (int64_t i = 0; i < per; ++i) {
-      const int sgn = o == 0 ? 1 : o == 1 ? -1 : o == 2 ? (i % 2 ? -1 : 1) : o == 3 ? ((i / 2) % 2 ? -1 : 1)
-                    : o == 4 ? (i % 2 ? 1 : -1) : ((i * 5) % 3 ? 1 : -1);
+      const int sgn = o == 0   ? 1
+                      : o == 1 ? -1
+                      : o == 2 ? (i % 2 ? -1 : 1)
+                      : o == 3 ? ((i / 2) % 2 ? -1 : 1)
+                      : o == 4 ? (i % 2 ? 1 : -1)
+                               : ((i * 5) % 3 ? 1 : -1);
       wv[o * per + i] = 127.f * sgn;
     }
   // Image 0 all 127 (U8 path, pair sums 32258), image 1 all -128 (SIGN, |pair| 32512),
@@ -230,7 +235,10 @@ TEST(Int8Conv, AdversarialExtremesAreExact) {
   for (int64_t b = 0; b < n; ++b)
     for (int64_t ci = 0; ci < c; ++ci)
       for (int64_t i = 0; i < h * w; ++i) {
-        int v = b == 0 ? 127 : b == 1 ? -128 : b == 2 ? (i % 2 ? -128 : 127) : (ci % 2 ? 127 : -128);
+        int v = b == 0   ? 127
+                : b == 1 ? -128
+                : b == 2 ? (i % 2 ? -128 : 127)
+                         : (ci % 2 ? 127 : -128);
         xv[((b * c + ci) * h * w) + i] = static_cast<int8_t>(v);
       }
   expectAccumulatorsExact(xv, wv, n, c, h, w, k, 1, 0);
@@ -249,7 +257,7 @@ TEST(Int8Conv, MixedSignImagesInOneBatchAreExact) {
   std::vector<int8_t> xv = randomInt8(count(xs), 3, 0, 127);
   auto neg = randomInt8(count(xs) / 7, 4);
   std::copy(neg.begin(), neg.end(), xv.begin() + 3 * (count(xs) / 7));  // image 3 signed
-  xv[5 * (count(xs) / 7) + 77] = -1;                                   // image 5: one negative
+  xv[5 * (count(xs) / 7) + 77] = -1;                                    // image 5: one negative
   Tensor8 x = int8Tensor(xs, xv);
   ThreadPool pool(2);
   EXPECT_TRUE(sameBytes(runInt8Kernel(kFast, setup, {x}, &pool), runInt8Kernel(kRef, setup, {x})));

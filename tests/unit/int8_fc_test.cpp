@@ -23,8 +23,8 @@ Layer fcLayer(int64_t c, int64_t k, Activation act, uint32_t seed, bool bias = t
   return makeLayer(p, 1, "fc");
 }
 
-void expectMatch(const Shape& setupShape, int64_t runBatch, int64_t k, Activation act, float outScale,
-                 ThreadPool* pool, uint32_t seed, int lo = -128) {
+void expectMatch(const Shape& setupShape, int64_t runBatch, int64_t k, Activation act,
+                 float outScale, ThreadPool* pool, uint32_t seed, int lo = -128) {
   int64_t c = 1;
   for (size_t i = 1; i < setupShape.size(); ++i) c *= setupShape[i];
   Layer layer = fcLayer(c, k, act, seed);
@@ -38,13 +38,13 @@ TEST(Int8FullyConnected, OddSizesMatchReference) {
   INT8_REQUIRE_AVX2();
   ThreadPool pool(2);
   const Activation relu{ActivationType::kRELU, 0.f, 0.f}, none{};
-  expectMatch({40, 45}, 37, 13, relu, 0.05f, &pool, 1);           // C % 4 == 1, N and K tails
-  expectMatch({40, 45}, 37, 13, none, 0.f, nullptr, 2);           // FP32 output
-  expectMatch({3, 5, 3, 3}, 2, 30, relu, 0.02f, &pool, 3);        // 4-D input flattened
-  expectMatch({1, 800}, 1, 500, relu, 0.05f, &pool, 4);           // batch 1: features split
-  expectMatch({100, 500}, 100, 10, none, 0.f, &pool, 5);          // LeNet fc2: samples split
-  expectMatch({100, 800}, 100, 500, relu, 0.05f, &pool, 6);       // LeNet fc1
-  expectMatch({64, 33}, 50, 9, relu, 0.05f, &pool, 7, 0);         // non-negative input (U8)
+  expectMatch({40, 45}, 37, 13, relu, 0.05f, &pool, 1);      // C % 4 == 1, N and K tails
+  expectMatch({40, 45}, 37, 13, none, 0.f, nullptr, 2);      // FP32 output
+  expectMatch({3, 5, 3, 3}, 2, 30, relu, 0.02f, &pool, 3);   // 4-D input flattened
+  expectMatch({1, 800}, 1, 500, relu, 0.05f, &pool, 4);      // batch 1: features split
+  expectMatch({100, 500}, 100, 10, none, 0.f, &pool, 5);     // LeNet fc2: samples split
+  expectMatch({100, 800}, 100, 500, relu, 0.05f, &pool, 6);  // LeNet fc1
+  expectMatch({64, 33}, 50, 9, relu, 0.05f, &pool, 7, 0);    // non-negative input (U8)
 }
 
 TEST(Int8FullyConnected, AccumulatorsAreBitExactThroughScaleOne) {

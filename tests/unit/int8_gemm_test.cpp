@@ -19,7 +19,8 @@ using int8test::randomInt8;
 
 struct AlignedBytes {
   explicit AlignedBytes(int64_t n)
-      : p(static_cast<int8_t*>(std::aligned_alloc(64, static_cast<size_t>((n + 63) / 64 * 64 + 64)))) {}
+      : p(static_cast<int8_t*>(
+            std::aligned_alloc(64, static_cast<size_t>((n + 63) / 64 * 64 + 64)))) {}
   ~AlignedBytes() { std::free(p); }
   int8_t* p;
 };
@@ -76,8 +77,13 @@ std::vector<int32_t> naiveAcc(const std::vector<int8_t>& a, const std::vector<in
 
 TEST(Int8Gemm, SignedSchemesAreExactOnRandomSignedData) {
   INT8_REQUIRE_AVX2();
-  for (auto [m, n, r] : {std::tuple<int64_t, int64_t, int64_t>{7, 37, 13}, {4, 16, 4}, {1, 1, 1},
-                         {13, 9, 801}, {5, 24, 6}, {3, 8, 9}, {6, 17, 40}}) {
+  for (auto [m, n, r] : {std::tuple<int64_t, int64_t, int64_t>{7, 37, 13},
+                         {4, 16, 4},
+                         {1, 1, 1},
+                         {13, 9, 801},
+                         {5, 24, 6},
+                         {3, 8, 9},
+                         {6, 17, 40}}) {
     auto a = randomInt8(m * r, 1 + m, -127, 127), x = randomInt8(n * r, 2 + n);
     const auto ref = naiveAcc(a, x, m, n, r);
     EXPECT_EQ(gemmAcc(a, x, m, n, r, GemmScheme::kSign), ref) << m << "x" << n << "x" << r;
@@ -107,18 +113,26 @@ TEST(Int8Gemm, AdversarialExtremesStayExact) {
   for (int64_t i = 0; i < m; ++i)
     for (int64_t k = 0; k < r; ++k) {
       // rows: all +127, all -127, alternating +-127, pairs (+,+,-,-), alternating -/+, random sign
-      const int s[] = {1, -1, k % 2 ? -1 : 1, (k / 2) % 2 ? -1 : 1, k % 2 ? 1 : -1,
-                       ((k * 7 + i) % 3) ? 1 : -1};
+      const int s[] = {
+          1, -1, k % 2 ? -1 : 1, (k / 2) % 2 ? -1 : 1, k % 2 ? 1 : -1, ((k * 7 + i) % 3) ? 1 : -1};
       a[i * r + k] = static_cast<int8_t>(127 * s[i]);
     }
   for (int64_t j = 0; j < n; ++j)
     for (int64_t k = 0; k < r; ++k) {
       int v;
       switch (j % 4) {
-        case 0: v = -128; break;                      // |x| = 128: the SIGN worst case
-        case 1: v = 127; break;
-        case 2: v = k % 2 ? -128 : 127; break;        // alternating extremes
-        default: v = (k / 2) % 2 ? 127 : -128; break;
+        case 0:
+          v = -128;
+          break;  // |x| = 128: the SIGN worst case
+        case 1:
+          v = 127;
+          break;
+        case 2:
+          v = k % 2 ? -128 : 127;
+          break;  // alternating extremes
+        default:
+          v = (k / 2) % 2 ? 127 : -128;
+          break;
       }
       x[j * r + k] = static_cast<int8_t>(v);
     }

@@ -31,18 +31,21 @@ Layer poolLayer(PoolingType type, Shape window, Shape stride, Shape padB, Shape 
 TEST(Int8Pooling, MaxAvx2MatchesReference) {
   INT8_REQUIRE_AVX2();
   ThreadPool pool(2);
-  struct Case { Shape x, window, stride, padB, padE; PoolRounding r; };
+  struct Case {
+    Shape x, window, stride, padB, padE;
+    PoolRounding r;
+  };
   const Case cases[] = {
-      {{5, 20, 24, 24}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kCEIL},   // LeNet pool1
-      {{5, 50, 8, 8}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kCEIL},     // LeNet pool2
-      {{3, 3, 13, 11}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kCEIL},    // ragged last window
-      {{2, 4, 9, 70}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, PoolRounding::kFLOOR},    // stride 1, padded
-      {{2, 3, 17, 15}, {3, 3}, {2, 2}, {1, 0}, {1, 2}, PoolRounding::kFLOOR},   // generic path
-      {{2, 2, 40, 45}, {2, 2}, {2, 2}, {1, 1}, {1, 1}, PoolRounding::kFLOOR},   // pairs, padded
-      {{3, 5, 7, 7}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kCEIL},      // 2x2, 4 per row, odd
-      {{2, 3, 5, 13}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kCEIL},     // 2x2, 7 per row
-      {{2, 3, 6, 5}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kFLOOR},     // 2x2, 2 per row
-      {{2, 2, 9, 37}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kCEIL}};    // 2x2, 19 per row
+      {{5, 20, 24, 24}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kCEIL},  // LeNet pool1
+      {{5, 50, 8, 8}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kCEIL},    // LeNet pool2
+      {{3, 3, 13, 11}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kCEIL},   // ragged last window
+      {{2, 4, 9, 70}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, PoolRounding::kFLOOR},   // stride 1, padded
+      {{2, 3, 17, 15}, {3, 3}, {2, 2}, {1, 0}, {1, 2}, PoolRounding::kFLOOR},  // generic path
+      {{2, 2, 40, 45}, {2, 2}, {2, 2}, {1, 1}, {1, 1}, PoolRounding::kFLOOR},  // pairs, padded
+      {{3, 5, 7, 7}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kCEIL},    // 2x2, 4 per row, odd
+      {{2, 3, 5, 13}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kCEIL},   // 2x2, 7 per row
+      {{2, 3, 6, 5}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kFLOOR},   // 2x2, 2 per row
+      {{2, 2, 9, 37}, {2, 2}, {2, 2}, {0, 0}, {0, 0}, PoolRounding::kCEIL}};  // 2x2, 19 per row
   for (const Case& c : cases) {
     Layer layer = poolLayer(PoolingType::kMAX, c.window, c.stride, c.padB, c.padE, c.r);
     KernelSetup setup = makeSetup(layer, {c.x}, {0.1f}, 0.1f);
@@ -63,13 +66,15 @@ TEST(Int8Pooling, AverageRoundsHalfToEvenAndCountsPadding) {
             (std::vector<int8_t>{2, 2, -2, -2}));  // 1.5->2, 2.5->2, -1.5->-2, -2.5->-2
   // Padding: a 2x2 window at the corner covers one real value with pad 1.
   Layer excl = poolLayer(PoolingType::kAVERAGE, {2, 2}, {2, 2}, {1, 1}, {1, 1});
-  Layer incl = poolLayer(PoolingType::kAVERAGE, {2, 2}, {2, 2}, {1, 1}, {1, 1},
-                         PoolRounding::kFLOOR, false);
+  Layer incl =
+      poolLayer(PoolingType::kAVERAGE, {2, 2}, {2, 2}, {1, 1}, {1, 1}, PoolRounding::kFLOOR, false);
   Tensor8 y = int8Tensor({1, 1, 2, 2}, {9, 8, 7, 6});
-  EXPECT_EQ(runInt8Kernel("pooling_int8_ref", makeSetup(excl, {{1, 1, 2, 2}}, {1.f}, 1.f), {y}).asInt8(),
-            (std::vector<int8_t>{9, 8, 7, 6}));
-  EXPECT_EQ(runInt8Kernel("pooling_int8_ref", makeSetup(incl, {{1, 1, 2, 2}}, {1.f}, 1.f), {y}).asInt8(),
-            (std::vector<int8_t>{2, 2, 2, 2}));  // 9/4=2.25, 8/4=2, 7/4=1.75, 6/4=1.5 -> 2
+  EXPECT_EQ(
+      runInt8Kernel("pooling_int8_ref", makeSetup(excl, {{1, 1, 2, 2}}, {1.f}, 1.f), {y}).asInt8(),
+      (std::vector<int8_t>{9, 8, 7, 6}));
+  EXPECT_EQ(
+      runInt8Kernel("pooling_int8_ref", makeSetup(incl, {{1, 1, 2, 2}}, {1.f}, 1.f), {y}).asInt8(),
+      (std::vector<int8_t>{2, 2, 2, 2}));  // 9/4=2.25, 8/4=2, 7/4=1.75, 6/4=1.5 -> 2
   // Another output scale requantizes; FP32 output dequantizes the mean.
   EXPECT_EQ(runInt8Kernel("pooling_int8_ref", setup, {x}).asInt8().size(), 4u);
   KernelSetup f = makeSetup(layer, {{1, 1, 2, 4}}, {0.5f}, 0.f);
@@ -102,15 +107,16 @@ TEST(Int8DataMovement, ShuffleFlattenAndTranspose) {
         for (int w = 0; w < 5; ++w)
           ASSERT_EQ(z.i8()[((h * 5 + w) * 3 + c) * 2 + n], v[((n * 3 + c) * 4 + h) * 5 + w]);
   // Different scales are not this kernel's job.
-  EXPECT_FALSE(findInt8Kernel("shuffle_int8_ref")->supports(makeSetup(l1, {{2, 3, 4, 5}}, {0.2f}, 0.3f),
-                                                            cpuFeatures()));
+  EXPECT_FALSE(findInt8Kernel("shuffle_int8_ref")
+                   ->supports(makeSetup(l1, {{2, 3, 4, 5}}, {0.2f}, 0.3f), cpuFeatures()));
 }
 
 TEST(Int8DataMovement, ConcatenationSharesOneScale) {
   Layer l = makeLayer(ConcatenationParams{1}, 2, "concat");
   auto a = randomInt8(2 * 3 * 4, 1), b = randomInt8(2 * 1 * 4, 2);
   KernelSetup s = makeSetup(l, {{2, 3, 4}, {2, 1, 4}}, {0.1f, 0.1f}, 0.1f);
-  Tensor8 y = runInt8Kernel("concatenation_int8_ref", s, {int8Tensor({2, 3, 4}, a), int8Tensor({2, 1, 4}, b)});
+  Tensor8 y = runInt8Kernel("concatenation_int8_ref", s,
+                            {int8Tensor({2, 3, 4}, a), int8Tensor({2, 1, 4}, b)});
   ASSERT_EQ(y.shape, (Shape{2, 4, 4}));
   for (int n = 0; n < 2; ++n)
     for (int i = 0; i < 16; ++i)
@@ -149,8 +155,10 @@ TEST(Int8Kernels, CandidateListIsOrderedFastFirstAndNamed) {
     const std::string n = k.name;
     const bool isRef = n.size() > 4 && n.compare(n.size() - 4, 4, "_ref") == 0;
     const int kind = static_cast<int>(k.kind);
-    if (isRef) sawRef.insert(kind);
-    else EXPECT_EQ(sawRef.count(kind), 0u) << n << " comes after its kind's reference";
+    if (isRef)
+      sawRef.insert(kind);
+    else
+      EXPECT_EQ(sawRef.count(kind), 0u) << n << " comes after its kind's reference";
   }
   for (LayerKind kind : {LayerKind::kCONVOLUTION, LayerKind::kFULLY_CONNECTED, LayerKind::kPOOLING,
                          LayerKind::kSHUFFLE, LayerKind::kCONCATENATION, LayerKind::kIDENTITY})

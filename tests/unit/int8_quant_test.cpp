@@ -18,12 +18,15 @@ using int8test::haveAvx2;
 using int8test::randomFloats;
 
 TEST(Int8Quantize, RoundsHalfToEvenAndSaturates) {
-  struct Case { float x; int q; };
+  struct Case {
+    float x;
+    int q;
+  };
   const float inf = std::numeric_limits<float>::infinity();
-  const Case cases[] = {{0.5f, 0},     {1.5f, 2},      {2.5f, 2},     {-0.5f, 0},   {-1.5f, -2},
-                        {-2.5f, -2},   {126.5f, 126},  {125.5f, 126}, {127.5f, 127}, {-127.5f, -128},
-                        {-128.5f, -128}, {1e9f, 127},  {-1e9f, -128}, {inf, 127},   {-inf, -128},
-                        {0.49999997f, 0}, {0.f, 0}};
+  const Case cases[] = {
+      {0.5f, 0},     {1.5f, 2},     {2.5f, 2},     {-0.5f, 0},       {-1.5f, -2},     {-2.5f, -2},
+      {126.5f, 126}, {125.5f, 126}, {127.5f, 127}, {-127.5f, -128},  {-128.5f, -128}, {1e9f, 127},
+      {-1e9f, -128}, {inf, 127},    {-inf, -128},  {0.49999997f, 0}, {0.f, 0}};
   for (const Case& c : cases) EXPECT_EQ(quantizeValue(c.x, 1.f), c.q) << "x = " << c.x;
   EXPECT_EQ(quantizeValue(std::nanf(""), 1.f), -128);  // both paths agree on NaN
   // The definition is x / scale (a float division), as CONTRACTS §2 writes it.
@@ -123,7 +126,7 @@ TEST(Int8WeightQuant, PerChannelScaleRangeAndError) {
   const int64_t k = 9, per = 37;
   std::vector<float> w = randomFloats(k * per, 21, -0.3f, 0.3f);
   for (int64_t i = 0; i < per; ++i) w[2 * per + i] *= 100.f;  // channels with very different ranges
-  w[5 * per + 3] = -2.f;                                       // negative extreme -> -127, never -128
+  w[5 * per + 3] = -2.f;  // negative extreme -> -127, never -128
   Weights ww;
   ww.values = w;
   QuantizedWeights q = quantizeWeightsPerChannel(ww, k);

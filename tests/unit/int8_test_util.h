@@ -136,7 +136,8 @@ inline std::vector<int8_t> randomInt8(int64_t n, uint32_t seed, int lo = -128, i
   std::vector<int8_t> v(static_cast<size_t>(n));
   for (auto& x : v) {
     int t;
-    do t = d(rng); while (t == 0);
+    do t = d(rng);
+    while (t == 0);
     x = static_cast<int8_t>(t);
   }
   return v;
@@ -147,7 +148,8 @@ inline std::vector<float> randomFloats(int64_t n, uint32_t seed, float lo = -1.f
   std::uniform_real_distribution<float> d(lo, hi);
   std::vector<float> v(static_cast<size_t>(n));
   for (auto& x : v) {
-    do x = d(rng); while (x == 0.f);
+    do x = d(rng);
+    while (x == 0.f);
   }
   return v;
 }

@@ -16,16 +16,20 @@ int cmdBuild(const Args& args) {
     specs.push_back({"verbose", "", "print each layer's chosen kernel and its time"});
     Options o("build", specs, args);
     if (o.help()) {
-      std::fputs(Options::usage("build", "--model FILE [--weights FILE] --output PLAN [options]",
+      std::fputs(Options::usage("build", "--model FILE [--weights FILE] --output PLAN [--int8 "
+                                "(--calib DIR | --calib-cache FILE | --dynamic-range FILE)] [options]",
                                 specs).c_str(), stdout);
       return 0;
     }
     std::string out = o.require("output");
     auto net = loadNetwork(o);
-    BuilderConfig config = builderConfigFrom(o, o.has("verbose"));
-    std::fprintf(stderr, "building '%s': %zu layers, max batch %lld, %s\n", net->name.c_str(),
-                 net->layers().size(), static_cast<long long>(config.maxBatchSize),
-                 config.int8 ? "int8" : "fp32");
+    BuildSetup setup = buildSetupFrom(o, *net, o.has("verbose"));
+    const BuilderConfig& config = setup.config;
+    // stdout: stderr carries only warnings, verbose progress and the one-line error.
+    std::printf("building '%s': %zu layers, max batch %lld, %s\n", net->name.c_str(),
+                net->layers().size(), static_cast<long long>(config.maxBatchSize),
+                config.int8 ? "int8" : "fp32");
+    std::fflush(stdout);
     auto t0 = std::chrono::steady_clock::now();
     auto plan = buildSerializedNetwork(*net, config);
     if (!plan) fail(o.get("model"), ": ", plan.status().message());

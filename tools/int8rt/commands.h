@@ -13,5 +13,7 @@ int cmdInfer(const Args& args);
 int cmdScore(const Args& args);
 int cmdBatches(const Args& args);
 int cmdInspect(const Args& args);
+int cmdCalibrate(const Args& args);
+int cmdCompare(const Args& args);
 
 }  // namespace int8rt::cli

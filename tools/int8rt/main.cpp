@@ -1,4 +1,4 @@
-// int8rt: build, run, score and inspect engines from the command line.
+// int8rt: build, calibrate, run, score, compare and inspect engines from the command line.
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -13,7 +13,10 @@ const char* kUsage =
     "commands:\n"
     "  build     parse a model (ONNX or Caffe) and write an optimized plan\n"
     "  infer     run a model or plan on ONNX TensorProto inputs, write one .pb per output\n"
+    "  calibrate run INT8 calibration only and write the calibration cache\n"
     "  score     top-1 / top-5 and timing of a model or plan on labelled batch files\n"
+    "            (--compare: the FP32 and INT8 engines of a model side by side)\n"
+    "  compare   per-layer FP32-vs-INT8 diagnostics: SQNR, cosine, max error, clipping\n"
     "  batches   write batch files from MNIST-format idx images and labels\n"
     "  inspect   show layers, shapes, chosen kernels and plan metadata\n"
     "\n"
@@ -38,6 +41,8 @@ int main(int argc, char** argv) {
   if (cmd == "score") return cmdScore(args);
   if (cmd == "batches") return cmdBatches(args);
   if (cmd == "inspect") return cmdInspect(args);
+  if (cmd == "calibrate") return cmdCalibrate(args);
+  if (cmd == "compare") return cmdCompare(args);
   std::fprintf(stderr, "int8rt: unknown command '%s' (see int8rt --help)\n", cmd.c_str());
   return 2;
 }

@@ -1,5 +1,7 @@
 // sample_int8: TensorRT's sampleINT8 workflow on int8rt (CONTRACTS.md §6). Scores a Caffe
 // network at FP32, FP16 and INT8 on the same batches and prints the sample's exact output.
+// `search` runs the legacy grid search (sample_search.h) before the INT8 run, which then uses
+// the best (cutoff, quantile) with the legacy calibrator.
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -8,7 +10,9 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "sample_options.h"
+#include "int8rt/builder.h"
 #include "sample_runner.h"
+#include "sample_search.h"
 
 int main(int argc, char** argv) {
   using namespace int8rt;
@@ -26,7 +30,15 @@ int main(int argc, char** argv) {
   }
   try {
     SampleFiles files = locateSampleFiles(opt);
+    if (opt.search) validationRange(opt, files);  // fail before the runs, not after them
     for (Precision p : {Precision::kFP32, Precision::kFP16, Precision::kINT8}) {
+      // The search needs the INT8 path: where the device has none, the INT8 run below says so.
+      if (p == Precision::kINT8 && opt.search && platformHasFastInt8()) {
+        SearchOutcome best = searchLegacyGrid(opt, files);
+        opt.legacy = true;
+        opt.legacyCutoff = best.cutoff;
+        opt.legacyQuantile = best.quantile;
+      }
       RunOutcome r = runPrecision(opt, files, p);
       if (!r.created) std::cout << "Engine could not be created at this precision" << std::endl;
     }

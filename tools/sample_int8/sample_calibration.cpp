@@ -14,6 +14,9 @@ std::unique_ptr<IInt8Calibrator> makeSampleCalibrator(const SampleOptions& opt,
   o.firstBatch = opt.firstCalibrationBatch;
   o.algo = opt.legacy ? CalibrationAlgo::kLEGACY_CALIBRATION : CalibrationAlgo::kENTROPY_CALIBRATION_2;
   o.cachePath = files.calibrationCache;
+  // Only the legacy algorithm reads these; they are also what its cache header records.
+  o.cutoff = opt.legacyCutoff;
+  o.quantile = opt.legacyQuantile;
   return std::make_unique<BatchStreamCalibrator>(o);
 }
 

@@ -1,5 +1,6 @@
-// The sample's calibrator: entropy (EntropyCalibration2) by default, legacy with `legacy`,
-// over calibration batches of 50 from batch 0, cache CalibrationTable<network> beside the model.
+// The sample's calibrator: entropy (EntropyCalibration2) by default, legacy with `legacy` (or
+// after `search`) at opt.legacyCutoff / opt.legacyQuantile, over calibration batches of 50 from
+// batch 0, cache CalibrationTable<network> beside the model (a legacy cache starts with `0`).
 #pragma once
 #include <memory>
 

@@ -29,8 +29,10 @@ std::string sampleUsage() {
          "  batch=N   scoring batch size, 1..128 (default 100)\n"
          "  start=N   first scoring batch (default 100; earlier batches calibrate)\n"
          "  score=N   number of scoring batches (default 400)\n"
-         "  search    search the legacy calibrator's (cutoff, quantile) grid\n"
-         "  legacy    use the legacy (quantile, cutoff) calibrator instead of entropy\n"
+         "  search    search the legacy calibrator's (cutoff, quantile) grid, scored on the\n"
+         "            images after the calibration ones (at most 2000, before start), then run\n"
+         "            INT8 with the best\n"
+         "  legacy    use the legacy calibrator (cutoff 1, quantile 0.999999) instead of entropy\n"
          "  --datadir=DIR  look for the network's files in DIR first (repeatable)\n";
 }
 

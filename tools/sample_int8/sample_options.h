@@ -19,6 +19,15 @@ struct SampleOptions {
   int calibrationBatchSize = 50;
   int calibrationBatches = 10;
   int firstCalibrationBatch = 0;
+  // `legacy`: cutoff 1 (the quantile as it is) and quantile 0.999999 (index 6 of
+  // 1 - 10^-index): the library's IInt8Calibrator defaults, which CONTRACTS §3 quotes as giving
+  // the exact max on MNIST. `search` replaces both with the best grid point.
+  double legacyCutoff = 1.0;
+  double legacyQuantile = 0.999999;
+  // `search` validation data: images after the calibration images, in batches of the calibration
+  // batch size (so the range starts on a batch boundary), at most this many batches and never
+  // reaching `start` (sample_search.h).
+  int maxValidationBatches = 40;
 };
 
 // Throws int8rt::Error with a one-line message on a bad or unknown argument.

@@ -1,5 +1,7 @@
 #include "parsers/caffe/caffe_context.h"
 
+#include <utility>
+
 #include "core/error.h"
 
 namespace int8rt::caffe_import {
@@ -52,26 +54,30 @@ void ImportContext::bindTop(const std::string& top, TensorId t, const std::strin
   auto it = blobs_.find(top);
   if (it == blobs_.end()) {
     blobOrder_.push_back(top);
+    blobs_[top] = t;
   } else {
-    TensorId old = it->second;
-    if (net_.tensor(old).isInput) {
-      net_.tensor(t).name = uniqueTensorName(layer + "_output");
-      it->second = t;
-      return;
-    }
-    if (net_.tensor(old).name == top) {
+    // In place: the earlier value of the blob gives its name up.
+    TensorId old = std::exchange(it->second, t);
+    if (net_.tensor(old).name == top && !net_.tensor(old).isInput) {
       auto p = producer_.find(old);
       std::string base = p != producer_.end() ? p->second : top;
       net_.tensor(old).name = "";  // frees the name for uniqueTensorName's search
       net_.tensor(old).name = uniqueTensorName(base + "_output");
     }
   }
-  // Another internal tensor may hold the name already (a helper's "<layer>_output" that happens
-  // to equal a Caffe blob name): the Caffe name wins and the helper's tensor moves aside.
   TensorId holder = net_.findTensor(top);
-  if (holder >= 0 && holder != t) net_.tensor(holder).name = uniqueTensorName(top + "_internal");
+  if (holder >= 0 && holder != t) {
+    // Inputs keep their names, since callers bind data by them.
+    if (net_.tensor(holder).isInput) {
+      net_.tensor(t).name = "";
+      net_.tensor(t).name = uniqueTensorName(layer + "_output");
+      return;
+    }
+    // Otherwise the holder is a helper's "<layer>_output" that happens to equal a Caffe blob
+    // name: the Caffe name wins and the helper's tensor moves aside.
+    net_.tensor(holder).name = uniqueTensorName(top + "_internal");
+  }
   net_.tensor(t).name = top;
-  blobs_[top] = t;
 }
 
 void ImportContext::aliasTop(const std::string& top, TensorId t) {

@@ -33,8 +33,8 @@ class ConvolutionInt8Gemm final : public CpuKernel {
     const Shape& y = s.outputShapes.at(0);
     const int S = static_cast<int>(x.size()) - 2;
     check(S == 1 || S == 2, "layer '", name_, "': the INT8 GEMM convolution is 1-D or 2-D");
-    SpatialGeometry geo = makeGeometry(S, p_.kernel, p_.stride, p_.padBegin, p_.padEnd,
-                                       p_.dilation, name_);
+    SpatialGeometry geo =
+        makeGeometry(S, p_.kernel, p_.stride, p_.padBegin, p_.padEnd, p_.dilation, name_);
     // 1-D runs as 2-D with a height of 1.
     auto dim = [&](const Shape& v, int d2) { return S == 2 ? v[d2] : (d2 == 0 ? 1 : v[0]); };
     c_ = x[1];
@@ -62,6 +62,7 @@ class ConvolutionInt8Gemm final : public CpuKernel {
           p_.weights.count(), " values, expected ", k_ * perChannel);
     QuantizedWeights qw = quantizeWeightsPerChannel(p_.weights.values.data(), k_, perChannel);
     epi_ = i8::makeEpilogueParams(s, qw.scales, p_.bias, p_.activation, name_);
+    p_.weights = Weights{};  // kept quantized; the float copy is not needed any more
     buildTaps();
     packWeights(qw);
   }
@@ -78,7 +79,8 @@ class ConvolutionInt8Gemm final : public CpuKernel {
     // Split an image's columns only when there are too few images to feed every thread, or
     // when its packed im2col would not fit in L2.
     int64_t chunks = std::max<int64_t>(1, (2 * threads + n - 1) / n);
-    chunks = std::max(chunks, (blocks * kGroups_ * kNR * 4 + kMaxPackedBytes - 1) / kMaxPackedBytes);
+    chunks =
+        std::max(chunks, (blocks * kGroups_ * kNR * 4 + kMaxPackedBytes - 1) / kMaxPackedBytes);
     chunks = std::min(chunks, blocks);
     const int64_t blocksPerChunk = (blocks + chunks - 1) / chunks;
     chunks = (blocks + blocksPerChunk - 1) / blocksPerChunk;
@@ -120,8 +122,8 @@ class ConvolutionInt8Gemm final : public CpuKernel {
             op.b16 = wide;
           }
           const int64_t row0 = g * kg_;
-          i8::Int8Epilogue ep = i8::makeEpilogue(
-              epi_, y + ((img * k_ + row0) * plane + p0) * outElem, plane, 1);
+          i8::Int8Epilogue ep =
+              i8::makeEpilogue(epi_, y + ((img * k_ + row0) * plane + p0) * outElem, plane, 1);
           ep.mult += row0;
           ep.bias += row0;
           i8::gemmInt8Avx2(op, ep);

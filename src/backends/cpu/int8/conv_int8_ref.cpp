@@ -31,6 +31,7 @@ class ConvolutionInt8Ref final : public CpuKernel {
           p_.weights.count(), " values, expected ", k * perChannel);
     qw_ = quantizeWeightsPerChannel(p_.weights.values.data(), k, perChannel);
     epi_ = i8::makeEpilogueParams(s, qw_.scales, p_.bias, p_.activation, name_);
+    p_.weights = Weights{};  // kept quantized; the float copy is not needed any more
   }
 
   void run(const RunArgs& a) override {

@@ -57,7 +57,8 @@ bool isIdentityPerm(const std::vector<int>& p) {
 
 class ShuffleInt8 final : public CpuKernel {
  public:
-  explicit ShuffleInt8(const KernelSetup& s) : name_(s.layer->name), p_(s.layer->as<ShuffleParams>()) {
+  explicit ShuffleInt8(const KernelSetup& s)
+      : name_(s.layer->name), p_(s.layer->as<ShuffleParams>()) {
     check(sameScale(s), "layer '", name_, "': INT8 shuffle needs equal input and output scales");
   }
 
@@ -106,7 +107,8 @@ class ConcatenationInt8 final : public CpuKernel {
       : name_(s.layer->name), axis_(s.layer->as<ConcatenationParams>().axis) {
     // CONTRACTS §2: concatenation inputs and output share one scale; the builder's scale
     // sharing guarantees it, so a mismatch here is a bug upstream, not a case to round.
-    check(sameScale(s), "layer '", name_, "': INT8 concatenation inputs and output must share one scale");
+    check(sameScale(s), "layer '", name_,
+          "': INT8 concatenation inputs and output must share one scale");
   }
 
   void run(const RunArgs& a) override {
@@ -138,7 +140,8 @@ class ConcatenationInt8 final : public CpuKernel {
 class IdentityInt8 final : public CpuKernel {
  public:
   explicit IdentityInt8(const KernelSetup& s)
-      : inType_(s.inputTypes[0]), outType_(s.outputTypes[0]),
+      : inType_(s.inputTypes[0]),
+        outType_(s.outputTypes[0]),
         inScale_(s.inputScales.empty() ? 0.f : s.inputScales[0]),
         outScale_(s.outputScales.empty() ? 0.f : s.outputScales[0]) {}
 
@@ -181,16 +184,21 @@ bool supportsIdentity(const KernelSetup& s, const CpuFeatures&) {
   return (inQ && (outQ || out == DataType::kFLOAT)) || (in == DataType::kFLOAT && outQ);
 }
 
-std::unique_ptr<CpuKernel> createShuffle(const KernelSetup& s) { return std::make_unique<ShuffleInt8>(s); }
+std::unique_ptr<CpuKernel> createShuffle(const KernelSetup& s) {
+  return std::make_unique<ShuffleInt8>(s);
+}
 std::unique_ptr<CpuKernel> createConcat(const KernelSetup& s) {
   return std::make_unique<ConcatenationInt8>(s);
 }
-std::unique_ptr<CpuKernel> createIdentity(const KernelSetup& s) { return std::make_unique<IdentityInt8>(s); }
+std::unique_ptr<CpuKernel> createIdentity(const KernelSetup& s) {
+  return std::make_unique<IdentityInt8>(s);
+}
 
 }  // namespace
 
 std::vector<KernelCandidate> shuffleInt8RefCandidates() {
-  return {{"shuffle_int8_ref", LayerKind::kSHUFFLE, DataType::kINT8, supportsShuffle, createShuffle}};
+  return {
+      {"shuffle_int8_ref", LayerKind::kSHUFFLE, DataType::kINT8, supportsShuffle, createShuffle}};
 }
 
 std::vector<KernelCandidate> concatenationInt8RefCandidates() {

@@ -36,7 +36,7 @@ class FullyConnectedInt8Gemm final : public CpuKernel {
     i8::packA(qw.values.data(), k_, c_, c_, packedA_.data());
     packedA16_.resize(packedA_.size());
     i8::widenInt8Avx2(packedA_.data(), packedA16_.data(), static_cast<int64_t>(packedA_.size()));
-    p_.weights = Weights{};  // the float copy is no longer needed
+    p_.weights = Weights{};  // kept quantized; the float copy is not needed any more
   }
 
   size_t workspaceBytes() const override {
@@ -48,10 +48,10 @@ class FullyConnectedInt8Gemm final : public CpuKernel {
   void run(const RunArgs& a) override {
     const Shape& xs = a.inputs[0].shape;
     const int64_t n = xs.at(0);
-    check(n <= maxN_ && product(xs, 1, xs.size()) == c_ &&
-              elementCount(a.outputs[0].shape) == n * k_,
-          "layer '", name_, "': run shapes ", shapeText(xs), " -> ",
-          shapeText(a.outputs[0].shape), " do not match the fully connected layer");
+    check(
+        n <= maxN_ && product(xs, 1, xs.size()) == c_ && elementCount(a.outputs[0].shape) == n * k_,
+        "layer '", name_, "': run shapes ", shapeText(xs), " -> ", shapeText(a.outputs[0].shape),
+        " do not match the fully connected layer");
     const auto* x = static_cast<const int8_t*>(a.inputs[0].data);
     auto* packed = static_cast<int8_t*>(a.workspace);
     const int64_t bBlock = kGroups_ * kNR * 4, nBlocks = (n + kNR - 1) / kNR;
@@ -87,8 +87,8 @@ class FullyConnectedInt8Gemm final : public CpuKernel {
       parallelFor(a.pool, nBlocks, macsPerBlock * mBlocks, [&](int64_t b, int64_t e, int) {
         const int64_t col0 = b * kNR, cols = std::min(n, e * kNR) - col0;
         i8::Int8Epilogue ep = i8::makeEpilogue(epi_, y + col0 * k_ * outElem, 1, k_);
-        i8::gemmInt8Avx2(
-            operands(0, k_, packed + b * bBlock, wide + b * bBlock, cols, flags + b), ep);
+        i8::gemmInt8Avx2(operands(0, k_, packed + b * bBlock, wide + b * bBlock, cols, flags + b),
+                         ep);
       });
     }
   }

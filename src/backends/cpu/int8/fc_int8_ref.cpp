@@ -22,14 +22,15 @@ class FullyConnectedInt8Ref final : public CpuKernel {
           p_.nbOutputs * c_);
     qw_ = quantizeWeightsPerChannel(p_.weights.values.data(), p_.nbOutputs, c_);
     epi_ = i8::makeEpilogueParams(s, qw_.scales, p_.bias, p_.activation, name_);
+    p_.weights = Weights{};  // kept quantized; the float copy is not needed any more
   }
 
   void run(const RunArgs& a) override {
     const Shape& xs = a.inputs[0].shape;
     const int64_t N = xs.at(0), K = p_.nbOutputs;
-    check(product(xs, 1, xs.size()) == c_ && elementCount(a.outputs[0].shape) == N * K,
-          "layer '", name_, "': run shapes ", shapeText(xs), " -> ",
-          shapeText(a.outputs[0].shape), " do not match the fully connected layer");
+    check(product(xs, 1, xs.size()) == c_ && elementCount(a.outputs[0].shape) == N * K, "layer '",
+          name_, "': run shapes ", shapeText(xs), " -> ", shapeText(a.outputs[0].shape),
+          " do not match the fully connected layer");
     const auto* x = static_cast<const int8_t*>(a.inputs[0].data);
     for (int64_t n = 0; n < N; ++n)
       for (int64_t k = 0; k < K; ++k) {
@@ -64,8 +65,8 @@ std::unique_ptr<CpuKernel> create(const KernelSetup& s) {
 }  // namespace
 
 std::vector<KernelCandidate> fullyConnectedInt8RefCandidates() {
-  return {{"fully_connected_int8_ref", LayerKind::kFULLY_CONNECTED, DataType::kINT8, supports,
-           create}};
+  return {
+      {"fully_connected_int8_ref", LayerKind::kFULLY_CONNECTED, DataType::kINT8, supports, create}};
 }
 
 }  // namespace int8rt::cpu

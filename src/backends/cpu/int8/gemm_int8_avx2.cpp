@@ -1,5 +1,5 @@
 // Exact int8 GEMM C[M][N] = A[M][R] * B[R][N] (int32 accumulators) with the fused float epilogue.
-// Layout: packed A [M/4][R/4][4 rows][4], packed B [N/16][R/4][16 cols][4]; tile 4 rows x 16 cols.
+// Layout: A [M/4][R/4][4 rows][4], B [N/16][R/4][16 cols][4] (int8, or int16 for S16); 4x16 tile.
 //
 // Why these schemes. Without VNNI the int8 dot product is vpmaddubsw (u8 x s8, adjacent pairs
 // summed with int16 *saturation*) then vpmaddwd with ones (pairs of int16 -> int32, exact). The
@@ -19,7 +19,6 @@
 // negative byte), so it is guaranteed, not assumed: a wrong guess could only cost speed.
 // int32 accumulation is exact while R * 128 * 127 < 2^31 (accumulatorFits).
 #include <immintrin.h>
-#include <cstdlib>
 
 #include "backends/cpu/int8/int8_common.h"
 
@@ -167,14 +166,6 @@ template <int NV>
 void storeTile(__m256i (&acc)[kMR][2], int64_t row0, int rows, int64_t col0, int cols,
                const Int8Epilogue& ep, bool vecAct) {
   const bool contiguous = ep.colStride == 1 && cols == 8 * NV;
-  if (getenv("HACK_NOEPI")) {
-    int8_t* out = static_cast<int8_t*>(ep.out);
-    for (int m = 0; m < rows; ++m) {
-      __m256i q = _mm256_packs_epi16(_mm256_packs_epi32(acc[m][0], acc[m][1]), acc[m][0]);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + (row0 + m) * ep.rowStride + col0), _mm256_castsi256_si128(q));
-    }
-    return;
-  }
   if (ep.accOut) {
     alignas(32) int32_t t[kMR][16] = {};
     for (int m = 0; m < rows; ++m) {
@@ -184,7 +175,8 @@ void storeTile(__m256i (&acc)[kMR][2], int64_t row0, int rows, int64_t col0, int
           _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 8 * v), acc[m][v]);
         continue;
       }
-      for (int v = 0; v < NV; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(t[m] + 8 * v), acc[m][v]);
+      for (int v = 0; v < NV; ++v)
+        _mm256_store_si256(reinterpret_cast<__m256i*>(t[m] + 8 * v), acc[m][v]);
       for (int n = 0; n < cols; ++n) dst[n * ep.colStride] = t[m][n];
     }
     return;
@@ -308,8 +300,9 @@ inline void tileDotS16(const int16_t* a, const int16_t* b, int64_t kGroups, __m2
 void widenInt8Avx2(const int8_t* src, int16_t* dst, int64_t n) {
   int64_t i = 0;
   for (; i + 16 <= n; i += 16)
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i),
-                        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
+    _mm256_storeu_si256(
+        reinterpret_cast<__m256i*>(dst + i),
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
   for (; i < n; ++i) dst[i] = src[i];
 }
 

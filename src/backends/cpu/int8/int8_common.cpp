@@ -4,9 +4,8 @@
 // gives the same bits as the AVX2 vfmadd, and no other expression can be contracted.
 #include "backends/cpu/int8/int8_common.h"
 
-#include "backends/cpu/int8/int8_layer.h"
-
 #include "backends/cpu/common/activation_math.h"
+#include "backends/cpu/int8/int8_layer.h"
 #include "core/error.h"
 
 namespace int8rt::cpu::i8 {
@@ -35,8 +34,10 @@ bool activationIsVectorized(const Activation& act) {
     case ActivationType::kNONE:
     case ActivationType::kRELU:
     case ActivationType::kCLIP:
-    case ActivationType::kLEAKY_RELU: return true;
-    default: return false;
+    case ActivationType::kLEAKY_RELU:
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -102,8 +102,8 @@ void packRowsAvx2(const int8_t* x, int64_t rows, int64_t c, int64_t ldx, int64_t
 // whose taps are offsets o, o + dw, o + 2dw, o + 3dw (four kernel columns of one kernel row),
 // which the fast path reads as sliding windows with one shuffle.
 struct ConvPackGeometry {
-  int64_t wp = 0;           // padded row length
-  int64_t oh = 0, ow = 0;   // output plane
+  int64_t wp = 0;          // padded row length
+  int64_t oh = 0, ow = 0;  // output plane
   int64_t sh = 1, sw = 1, dw = 1;
   int64_t kGroups = 0;
   const int32_t* tapOffset = nullptr;  // [kGroups * 4]

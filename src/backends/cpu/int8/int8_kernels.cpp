@@ -6,11 +6,11 @@
 namespace int8rt::cpu {
 
 void appendInt8Kernels(std::vector<KernelCandidate>& out) {
-  for (auto list : {convolutionInt8GemmCandidates(), convolutionInt8RefCandidates(),
-                    fullyConnectedInt8GemmCandidates(), fullyConnectedInt8RefCandidates(),
-                    poolingInt8Avx2Candidates(), poolingInt8RefCandidates(),
-                    shuffleInt8RefCandidates(), concatenationInt8RefCandidates(),
-                    identityInt8RefCandidates()})
+  for (auto list :
+       {convolutionInt8GemmCandidates(), convolutionInt8RefCandidates(),
+        fullyConnectedInt8GemmCandidates(), fullyConnectedInt8RefCandidates(),
+        poolingInt8Avx2Candidates(), poolingInt8RefCandidates(), shuffleInt8RefCandidates(),
+        concatenationInt8RefCandidates(), identityInt8RefCandidates()})
     for (auto& c : list) out.push_back(std::move(c));
 }
 

@@ -23,14 +23,15 @@ EpilogueParams makeEpilogueParams(const KernelSetup& s, const std::vector<float>
                                   const std::string& layer);
 
 // An Int8Epilogue view over `p` writing to `out` with the given strides.
-Int8Epilogue makeEpilogue(const EpilogueParams& p, void* out, int64_t rowStride,
-                          int64_t colStride);
+Int8Epilogue makeEpilogue(const EpilogueParams& p, void* out, int64_t rowStride, int64_t colStride);
 
 // out[index] = epilogue of acc for output channel k (float or requantized int8).
 inline void storeOutput(const EpilogueParams& p, void* out, int64_t index, int64_t k, int32_t acc) {
   const float y = epilogueFloat(acc, p.mult[k], p.bias[k], p.act);
-  if (p.outInt8) static_cast<int8_t*>(out)[index] = requantizeValue(y, p.outInvScale);
-  else static_cast<float*>(out)[index] = y;
+  if (p.outInt8)
+    static_cast<int8_t*>(out)[index] = requantizeValue(y, p.outInvScale);
+  else
+    static_cast<float*>(out)[index] = y;
 }
 
 }  // namespace int8rt::cpu::i8

@@ -63,7 +63,8 @@ namespace {
 inline __m256i rowQuadPattern(int64_t sw, int64_t dw) {
   alignas(32) int8_t p[32];
   for (int u = 0; u < 4; ++u)
-    for (int b = 0; b < 4; ++b) p[4 * u + b] = p[16 + 4 * u + b] = static_cast<int8_t>(u * sw + b * dw);
+    for (int b = 0; b < 4; ++b)
+      p[4 * u + b] = p[16 + 4 * u + b] = static_cast<int8_t>(u * sw + b * dw);
   return _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
 }
 

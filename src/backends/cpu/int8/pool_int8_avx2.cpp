@@ -20,8 +20,8 @@ int64_t maxPoolScratchBytes(const Pool2dGeometry& g) { return rowLength(g) + 64;
 namespace {
 
 bool isPool2x2(const Pool2dGeometry& g) {
-  return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 &&
-         g.dh == 1 && g.dw == 1 && 2 * (g.oh - 1) < g.h && 2 * (g.ow - 1) < g.w;
+  return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 &&
+         g.dw == 1 && 2 * (g.oh - 1) < g.h && 2 * (g.ow - 1) < g.w;
 }
 
 // Max of bytes 2i and 2i+1 of v into byte i (i < 8): vertical max already done by the caller.
@@ -44,16 +44,18 @@ void maxPool2x2(const int8_t* x, int8_t* y, int64_t planes, const Pool2dGeometry
       if (fw >= 8) {
         for (int64_t ox = 0;; ox += 8) {
           if (ox + 8 > fw) ox = fw - 8;  // overlapping last step
-          const __m128i v = _mm_max_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 2 * ox)),
-                                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + 2 * ox)));
+          const __m128i v =
+              _mm_max_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 2 * ox)),
+                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + 2 * ox)));
           _mm_storel_epi64(reinterpret_cast<__m128i*>(out + ox), pairMax8(v));
           if (ox + 8 >= fw) break;
         }
       } else if (fw >= 4) {
         for (int64_t ox = 0;; ox += 4) {
           if (ox + 4 > fw) ox = fw - 4;
-          const __m128i v = _mm_max_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(r0 + 2 * ox)),
-                                         _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r1 + 2 * ox)));
+          const __m128i v =
+              _mm_max_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(r0 + 2 * ox)),
+                           _mm_loadl_epi64(reinterpret_cast<const __m128i*>(r1 + 2 * ox)));
           const int32_t q = _mm_cvtsi128_si32(pairMax8(v));
           __builtin_memcpy(out + ox, &q, 4);
           if (ox + 4 >= fw) break;
@@ -109,7 +111,8 @@ void maxPool2dAvx2(const int8_t* x, int8_t* y, int64_t planes, const Pool2dGeome
           if (ix + 32 > g.w) ix = g.w - 32;
           __m256i m = lowest;
           for (int r = 0; r < nr; ++r)
-            m = _mm256_max_epi8(m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[r] + ix)));
+            m = _mm256_max_epi8(m,
+                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[r] + ix)));
           _mm256_storeu_si256(reinterpret_cast<__m256i*>(mid + ix), m);
           if (ix + 32 >= g.w) break;
         }
@@ -163,7 +166,8 @@ void maxPool2dAvx2(const int8_t* x, int8_t* y, int64_t planes, const Pool2dGeome
         for (; ox + 32 <= g.ow; ox += 32) {
           __m256i m = lowest;
           for (int64_t j = 0; j < g.kw; ++j)
-            m = _mm256_max_epi8(m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + ox + j * g.dw)));
+            m = _mm256_max_epi8(
+                m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + ox + j * g.dw)));
           _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + ox), m);
         }
       }

@@ -42,9 +42,10 @@ class PoolingInt8Ref final : public CpuKernel {
     const int S = static_cast<int>(xs.size()) - 2;
     check(S >= 1 && ys.size() == xs.size() && ys[0] == xs[0] && ys[1] == xs[1], "layer '", name_,
           "': run shapes ", shapeText(xs), " -> ", shapeText(ys), " do not match the pooling");
-    SpatialGeometry g = p_.global
-        ? makeGeometry(S, Shape(xs.begin() + 2, xs.end()), {}, {}, {}, {}, name_)
-        : makeGeometry(S, p_.window, p_.stride, p_.padBegin, p_.padEnd, p_.dilation, name_);
+    SpatialGeometry g =
+        p_.global
+            ? makeGeometry(S, Shape(xs.begin() + 2, xs.end()), {}, {}, {}, {}, name_)
+            : makeGeometry(S, p_.window, p_.stride, p_.padBegin, p_.padEnd, p_.dilation, name_);
     const bool isMax = p_.type == PoolingType::kMAX;
     const int64_t planes = xs[0] * xs[1];
     const int64_t inVol = product(xs, 2, xs.size()), outVol = product(ys, 2, ys.size());
@@ -81,18 +82,24 @@ class PoolingInt8Ref final : public CpuKernel {
         }
         const int64_t count = p_.averageExcludesPadding ? inside : inPadded;
         const float mean = count > 0 ? static_cast<float>(sum) / static_cast<float>(count) : 0.f;
-        if (!outInt8_) static_cast<float*>(a.outputs[0].data)[idx] = mean * inScale_;
-        else if (outScale_ == inScale_) static_cast<int8_t*>(a.outputs[0].data)[idx] = quantizeValue(mean, 1.f);
-        else static_cast<int8_t*>(a.outputs[0].data)[idx] = quantizeValue(mean * inScale_, outScale_);
+        if (!outInt8_)
+          static_cast<float*>(a.outputs[0].data)[idx] = mean * inScale_;
+        else if (outScale_ == inScale_)
+          static_cast<int8_t*>(a.outputs[0].data)[idx] = quantizeValue(mean, 1.f);
+        else
+          static_cast<int8_t*>(a.outputs[0].data)[idx] = quantizeValue(mean * inScale_, outScale_);
       }
     }
   }
 
  private:
   void store(void* y, int64_t idx, int8_t q) const {
-    if (!outInt8_) static_cast<float*>(y)[idx] = dequantizeValue(q, inScale_);
-    else if (outScale_ == inScale_) static_cast<int8_t*>(y)[idx] = q;
-    else static_cast<int8_t*>(y)[idx] = quantizeValue(dequantizeValue(q, inScale_), outScale_);
+    if (!outInt8_)
+      static_cast<float*>(y)[idx] = dequantizeValue(q, inScale_);
+    else if (outScale_ == inScale_)
+      static_cast<int8_t*>(y)[idx] = q;
+    else
+      static_cast<int8_t*>(y)[idx] = quantizeValue(dequantizeValue(q, inScale_), outScale_);
   }
 
   std::string name_;
@@ -106,7 +113,9 @@ bool supports(const KernelSetup& s, const CpuFeatures&) {
          s.inputShapes[0].size() >= 3 && i8::int8Input(s, 0) && i8::int8OrFloatOutput(s, true);
 }
 
-std::unique_ptr<CpuKernel> create(const KernelSetup& s) { return std::make_unique<PoolingInt8Ref>(s); }
+std::unique_ptr<CpuKernel> create(const KernelSetup& s) {
+  return std::make_unique<PoolingInt8Ref>(s);
+}
 
 }  // namespace
 

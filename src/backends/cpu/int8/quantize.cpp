@@ -37,16 +37,20 @@ void quantizeTensor(const float* x, int8_t* q, int64_t n, float scale, ThreadPoo
         " has no INT8 representation");
   const bool avx2 = cpuFeatures().avx2;
   chunked(n, pool, [&](int64_t o, int64_t m) {
-    if (avx2) quantizeAvx2(x + o, q + o, m, scale);
-    else quantizeScalar(x + o, q + o, m, scale);
+    if (avx2)
+      quantizeAvx2(x + o, q + o, m, scale);
+    else
+      quantizeScalar(x + o, q + o, m, scale);
   });
 }
 
 void dequantizeTensor(const int8_t* q, float* x, int64_t n, float scale, ThreadPool* pool) {
   const bool avx2 = cpuFeatures().avx2;
   chunked(n, pool, [&](int64_t o, int64_t m) {
-    if (avx2) dequantizeAvx2(q + o, x + o, m, scale);
-    else dequantizeScalar(q + o, x + o, m, scale);
+    if (avx2)
+      dequantizeAvx2(q + o, x + o, m, scale);
+    else
+      dequantizeScalar(q + o, x + o, m, scale);
   });
 }
 

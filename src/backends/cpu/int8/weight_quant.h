@@ -10,9 +10,9 @@ namespace int8rt::cpu {
 
 struct QuantizedWeights {
   int64_t channels = 0;
-  int64_t perChannel = 0;       // values per output channel
-  std::vector<int8_t> values;   // [channels * perChannel], each in [-127, 127]
-  std::vector<float> scales;    // [channels]: max|W_k| / 127; 0 for an all-zero channel
+  int64_t perChannel = 0;      // values per output channel
+  std::vector<int8_t> values;  // [channels * perChannel], each in [-127, 127]
+  std::vector<float> scales;   // [channels]: max|W_k| / 127; 0 for an all-zero channel
 };
 
 // Channel k owns w[k * perChannel, (k + 1) * perChannel): the layout of convolution weights
