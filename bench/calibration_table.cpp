@@ -43,10 +43,12 @@ Row measure(const FashionData& data, const Network& net, const char* name,
 }
 
 void print(const Row& r, const Row& fp32) {
-  std::printf("%-15s %7.4f %7.4f %+10.2f ", r.name.c_str(), r.score.top1Rate(), r.score.top5Rate(),
-              100.0 * (r.score.top1Rate() - fp32.score.top1Rate()));
-  if (r.calibrationSeconds >= 0) std::printf("%10.3f", r.calibrationSeconds);
-  else std::printf("%10s", "-");
+  std::printf("%-15s %7.4f %7.4f ", r.name.c_str(), r.score.top1Rate(), r.score.top5Rate());
+  if (r.calibrationSeconds >= 0)  // an INT8 row
+    std::printf("%+10.2f %10.3f", 100.0 * (r.score.top1Rate() - fp32.score.top1Rate()),
+                r.calibrationSeconds);
+  else
+    std::printf("%10s %10s", "-", "-");
   std::printf(" %8.2f\n", r.buildSeconds);
   std::fflush(stdout);
 }

@@ -2,7 +2,7 @@
 models/lenet/lenet.onnx), the same Fashion-MNIST batch files as int8rt, timed the same way.
 
     /usr/bin/python3 bench/lenet_torch.py [--data data/int8/fashion] [--threads 2] [--rounds 5]
-                                          [--single-images 2000]
+                                          [--timed-batches 20] [--single-images 500]
 
 Debian's python3-torch 1.13 (not another python3 on PATH). Variants:
   fp32-eager      nn.Module under torch.inference_mode()
@@ -13,8 +13,11 @@ Debian's python3-torch 1.13 (not another python3 on PATH). Variants:
                   calibrates on (batches 0..9 of 50), then run eagerly or traced and frozen.
                   ENGINE is every quantized engine this torch has among fbgemm, x86, onednn and
                   qnnpack (Debian's 1.13 has no fbgemm: onednn is its x86 backend).
-Timing: the median of single calls after one warm-up pass, as lenet_bench. Prints one
-`key=value` line per measurement, in lenet_bench's format."""
+Timing: the median of single calls after one warm-up pass, as lenet_bench: batch 100 over the
+first --timed-batches test batches, batch 1 over the first --single-images test images, each
+--rounds times. Accuracy (top-1) on all 10,000 test images; a traced variant is checked against
+its eager model on 1000 images and shares its accuracy. Prints one `key=value` line per
+measurement, in lenet_bench's format."""
 import argparse
 import copy
 import os
@@ -110,7 +113,8 @@ def main():
     parser.add_argument("--data", default=os.path.join(ROOT, "data", "int8", "fashion"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--single-images", type=int, default=2000)
+    parser.add_argument("--timed-batches", type=int, default=20)
+    parser.add_argument("--single-images", type=int, default=500)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -121,12 +125,13 @@ def main():
 
     fp32 = load_lenet()
     example = test_x[:1]
-    variants = [("fp32-eager", fp32)]
+    # (name, model, the eager model a traced one must reproduce, or None)
+    variants = [("fp32-eager", fp32, None)]
     with torch.inference_mode():
         # Traced, not scripted: net.py's LeNetProb calls super().forward, which TorchScript cannot
         # compile; the graph has no control flow, so tracing records the same program.
         script = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(copy.deepcopy(fp32), example)))
-    variants.append(("fp32-script", script))
+    variants.append(("fp32-script", script, fp32))
     available = torch.backends.quantized.supported_engines
     for engine in [e for e in ENGINES if e in available]:
         t0 = time.perf_counter()
@@ -135,17 +140,25 @@ def main():
         print(f"torch calibration int8-{engine} images=500 seconds={seconds:.4f}", flush=True)
         with torch.inference_mode():
             traced = torch.jit.freeze(torch.jit.trace(qmodel, example).eval())
-        variants += [(f"int8-{engine}-eager", qmodel), (f"int8-{engine}-trace", traced)]
+        variants += [(f"int8-{engine}-eager", qmodel, None), (f"int8-{engine}-trace", traced, qmodel)]
 
-    for name, model in variants:
+    accuracy = {}
+    for name, model, reference in variants:
         if name.startswith("int8-"):
             torch.backends.quantized.engine = name.split("-")[1]
-        accuracy = top1(model, test_x, test_y)
-        for batch, chunks in ((100, list(test_x.split(100))),
+        if reference is None:
+            accuracy[id(model)] = top1(model, test_x, test_y)
+            check = ""
+        else:  # the same program: its accuracy is the eager one's, checked on 1000 images
+            with torch.inference_mode():
+                diff = (model(test_x[:1000]) - reference(test_x[:1000])).abs().max().item()
+            accuracy[id(model)] = accuracy[id(reference)]
+            check = f" maxdiff-vs-eager={diff:.2e}"
+        for batch, chunks in ((100, list(test_x[:100 * args.timed_batches].split(100))),
                               (1, list(test_x[:args.single_images].split(1)))):
             ms, calls = median_ms(model, chunks, args.rounds)
             print(f"torch {name} batch={batch} ms/image={ms / batch:.6f} calls={calls} "
-                  f"top1={accuracy:.4f}", flush=True)
+                  f"top1={accuracy[id(model)]:.4f}{check}", flush=True)
     print(f"torch version={torch.__version__} threads={torch.get_num_threads()} "
           f"engines={','.join(available)}")
 

@@ -25,9 +25,11 @@ void printTable(const CalibrationReport& r) {
   int width = 6;
   for (const auto& t : r.tensors) width = std::max(width, static_cast<int>(t.name.size()));
   const bool bins = isEntropy(r.algo);
-  std::printf("%-*s  %12s  %-8s%s\n", width, "tensor", "amax", "scale", bins ? "  bins kept" : "");
+  if (bins) std::printf("%-*s  %12s  %-8s  bins kept\n", width, "tensor", "amax", "scale");
+  else std::printf("%-*s  %12s  scale\n", width, "tensor", "amax");
   for (const auto& t : r.tensors) {
-    std::printf("%-*s  %12.6g  %-8s", width, t.name.c_str(), t.amax, scaleToHex(t.scale).c_str());
+    std::printf(bins ? "%-*s  %12.6g  %-8s" : "%-*s  %12.6g  %s", width, t.name.c_str(), t.amax,
+                scaleToHex(t.scale).c_str());
     // A tensor that took another's scale (max-pool output) has no search of its own to show.
     if (bins && t.bins >= 0) std::printf("  %9d", t.bins);
     else if (bins) std::printf("  %9s", "shared");
@@ -62,8 +64,8 @@ int cmdCalibrate(const Args& args) {
     BatchStreamCalibrator calibrator(data);
 
     std::printf("calibrating '%s' with %s: %d batches of %d from batch %d of %s\n",
-                net->name.c_str(), calibrationAlgoCacheName(data.algo), batches, data.batchSize,
-                data.firstBatch, data.dir.c_str());
+                net->name.c_str(), cacheAlgorithmName(cacheKeyOf(calibrator)).c_str(), batches,
+                data.batchSize, data.firstBatch, data.dir.c_str());
     std::fflush(stdout);
     const int passes = calibrationPasses(data.algo);
     ProgressBar bar("calibrating", batches * passes, passes > 1 ? "batches (2 passes)" : "batches");

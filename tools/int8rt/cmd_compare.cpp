@@ -16,6 +16,15 @@ namespace int8rt::cli {
 
 namespace {
 
+constexpr const char* kColumns =
+    "\nOne row per tensor both engines have, in network order:\n"
+    "  prec     precision of the INT8 engine's layer that produces the tensor\n"
+    "  stored   how the INT8 engine stores the tensor (int8 values are dequantized to compare)\n"
+    "  SQNR dB  10*log10(sum x^2 / sum (x - y)^2), x FP32, y INT8 engine; the lowest is marked\n"
+    "  cosine   cosine similarity of x and y\n"
+    "  clipped  fraction of x beyond the tensor's INT8 range (|x| > amax), for tensors an INT8\n"
+    "           layer reads; '-' for the others\n";
+
 // The INT8 range of every tensor as the INT8 build sees it: calibration (or the cache) first,
 // then --dynamic-range on top. Calibrating here also fills the calibrator's cache, so the INT8
 // build that follows reads it instead of calibrating again.
@@ -78,6 +87,7 @@ int cmdCompare(const Args& args) {
       std::fputs(Options::usage("compare", "--model FILE [--weights FILE] --batches DIR "
                                 "(--calib DIR | --calib-cache FILE | --dynamic-range FILE) "
                                 "[options]", specs).c_str(), stdout);
+      std::fputs(kColumns, stdout);
       return 0;
     }
     const std::string dir = o.require("batches");

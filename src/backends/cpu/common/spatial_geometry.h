@@ -40,4 +40,38 @@ inline SpatialGeometry makeGeometry(int rank, const Shape& kernel, const Shape& 
   return g;
 }
 
+
+// The taps of one pooling window at output position `o` (spatial coordinates): calls
+// tap(offset) for every tap inside the input (offset within one [spatial...] plane) and returns
+// how many taps fall inside the input and inside the padded input (the two average divisors).
+// kp is scratch of g.rank elements. The reference pooling kernels, FP32 and INT8, share it.
+struct WindowCounts {
+  int64_t inside = 0, inPadded = 0;
+};
+template <class Tap>
+WindowCounts visitPoolWindow(const SpatialGeometry& g, const Shape& inShape, const int64_t* o,
+                             int64_t* kp, int64_t windowVolume, Tap&& tap) {
+  WindowCounts c;
+  for (int64_t ki = 0; ki < windowVolume; ++ki) {
+    int64_t rest = ki;
+    for (int d = g.rank - 1; d >= 0; --d) {
+      kp[d] = rest % g.kernel[d];
+      rest /= g.kernel[d];
+    }
+    int64_t off = 0;
+    bool in = true, inPad = true;
+    for (int d = 0; d < g.rank; ++d) {
+      int64_t i = o[d] * g.stride[d] - g.padBegin[d] + kp[d] * g.dilation[d];
+      in = in && i >= 0 && i < inShape[2 + d];
+      inPad = inPad && i >= -g.padBegin[d] && i < inShape[2 + d] + g.padEnd[d];
+      off = off * inShape[2 + d] + i;
+    }
+    c.inPadded += inPad;
+    if (!in) continue;
+    ++c.inside;
+    tap(off);
+  }
+  return c;
+}
+
 }  // namespace int8rt::cpu

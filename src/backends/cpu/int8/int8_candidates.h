@@ -6,6 +6,9 @@
 
 namespace int8rt::cpu {
 
+// AVX-512 VNNI convolution and fully connected (conv_int8_vnni.cpp, fc_int8_vnni.cpp): they
+// come before the AVX2 ones of their kinds.
+std::vector<KernelCandidate> int8Avx512VnniCandidates();
 std::vector<KernelCandidate> convolutionInt8RefCandidates();
 std::vector<KernelCandidate> convolutionInt8GemmCandidates();
 std::vector<KernelCandidate> fullyConnectedInt8RefCandidates();

@@ -7,7 +7,7 @@ namespace int8rt::cpu {
 
 void appendInt8Kernels(std::vector<KernelCandidate>& out) {
   for (auto list :
-       {convolutionInt8GemmCandidates(), convolutionInt8RefCandidates(),
+       {int8Avx512VnniCandidates(), convolutionInt8GemmCandidates(), convolutionInt8RefCandidates(),
         fullyConnectedInt8GemmCandidates(), fullyConnectedInt8RefCandidates(),
         poolingInt8Avx2Candidates(), poolingInt8RefCandidates(), shuffleInt8RefCandidates(),
         concatenationInt8RefCandidates(), identityInt8RefCandidates()})

@@ -58,23 +58,10 @@ class PoolingInt8Ref final : public CpuKernel {
         unravelIndex(oi, ys, 2, o);
         int best = -128;
         int32_t sum = 0;
-        int64_t inside = 0, inPadded = 0;
-        for (int64_t ki = 0; ki < wVol; ++ki) {
-          unravelIndex(ki, g.kernel, 0, kp);
-          int64_t off = 0;
-          bool in = true, inPad = true;
-          for (int d = 0; d < S; ++d) {
-            int64_t i = o[d] * g.stride[d] - g.padBegin[d] + kp[d] * g.dilation[d];
-            in = in && i >= 0 && i < xs[2 + d];
-            inPad = inPad && i >= -g.padBegin[d] && i < xs[2 + d] + g.padEnd[d];
-            off = off * xs[2 + d] + i;
-          }
-          inPadded += inPad;
-          if (!in) continue;
-          ++inside;
+        auto [inside, inPadded] = visitPoolWindow(g, xs, o.data(), kp.data(), wVol, [&](int64_t off) {
           best = xp[off] > best ? xp[off] : best;
           sum += xp[off];
-        }
+        });
         const int64_t idx = pl * outVol + oi;
         if (isMax) {
           store(a.outputs[0].data, idx, static_cast<int8_t>(best));

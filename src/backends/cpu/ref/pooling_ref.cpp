@@ -51,23 +51,10 @@ class PoolingRef final : public CpuKernel {
         unravelIndex(oi, ys, 2, o);
         float best = std::numeric_limits<float>::lowest();
         float sum = 0.f;
-        int64_t inside = 0, inPadded = 0;
-        for (int64_t ki = 0; ki < wVol; ++ki) {
-          unravelIndex(ki, g.kernel, 0, kp);
-          int64_t off = 0;
-          bool in = true, inPad = true;
-          for (int d = 0; d < S; ++d) {
-            int64_t i = o[d] * g.stride[d] - g.padBegin[d] + kp[d] * g.dilation[d];
-            in = in && i >= 0 && i < xs[2 + d];
-            inPad = inPad && i >= -g.padBegin[d] && i < xs[2 + d] + g.padEnd[d];
-            off = off * xs[2 + d] + i;
-          }
-          inPadded += inPad;
-          if (!in) continue;
-          ++inside;
+        auto [inside, inPadded] = visitPoolWindow(g, xs, o.data(), kp.data(), wVol, [&](int64_t off) {
           if (xp[off] > best) best = xp[off];
           sum += xp[off];
-        }
+        });
         float v;
         if (isMax) {
           v = best;  // a window wholly in the padding keeps the lowest float, as Caffe does
