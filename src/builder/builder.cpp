@@ -29,9 +29,14 @@ void say(const BuilderConfig& c, const std::string& m) {
 
 // Features the chosen kernels rely on, so the loader can refuse a CPU without them.
 std::string requiredFeatures(const std::vector<std::string>& kernels) {
-  bool avx2 = false;
-  for (const auto& k : kernels) avx2 |= k.find("avx2") != std::string::npos;
-  return avx2 ? "avx2 fma" : "";
+  bool avx2 = false, vnni = false;
+  for (const auto& k : kernels) {
+    avx2 |= k.find("avx2") != std::string::npos;
+    vnni |= k.find("avx512vnni") != std::string::npos;
+  }
+  std::string f = avx2 || vnni ? "avx2 fma" : "";
+  if (vnni) f += " avx512f avx512bw avx512vnni";
+  return f;
 }
 
 std::string timestamp() {

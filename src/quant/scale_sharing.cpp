@@ -20,7 +20,11 @@ struct UnionFind {
   void unite(int a, int b) { parent[find(a)] = find(b); }
 };
 
-bool isMaxPool(const Layer& l) {
+// Layers whose output holds only values of their input: the output takes the input's scale, so
+// INT8 data passes through them without requantization (max-pool, and the data movers shuffle
+// (reshape, flatten, transpose) and identity, which TensorRT also runs on INT8 unchanged).
+bool passesInputScale(const Layer& l) {
+  if (l.kind() == LayerKind::kSHUFFLE || l.kind() == LayerKind::kIDENTITY) return true;
   return l.kind() == LayerKind::kPOOLING && l.as<PoolingParams>().type == PoolingType::kMAX;
 }
 
@@ -31,15 +35,15 @@ std::vector<float> applyScaleSharing(const Network& network, const std::vector<f
   check(static_cast<int>(amax.size()) == n, "scale sharing: ", amax.size(),
         " values for a network of ", n, " tensors");
   UnionFind groups(n);
-  std::vector<bool> poolOutput(n, false);
+  std::vector<bool> derived(n, false);  // outputs whose own statistics are superseded
   auto valid = [n](TensorId t) { return t >= 0 && t < n; };
   for (const Layer& l : network.layers()) {
-    if (isMaxPool(l)) {
+    if (passesInputScale(l)) {
       if (l.inputs.empty() || l.outputs.empty() || !valid(l.inputs[0])) continue;
       for (TensorId out : l.outputs) {
         if (!valid(out)) continue;
         groups.unite(out, l.inputs[0]);
-        poolOutput[out] = true;
+        derived[out] = true;
       }
     } else if (l.kind() == LayerKind::kCONCATENATION) {
       for (TensorId t : l.inputs)
@@ -53,7 +57,7 @@ std::vector<float> applyScaleSharing(const Network& network, const std::vector<f
     if (!(amax[t] >= 0.f)) continue;  // no value (negative or NaN)
     const int g = groups.find(t);
     any[g] = std::max(any[g], amax[t]);
-    if (!poolOutput[t]) primary[g] = std::max(primary[g], amax[t]);
+    if (!derived[t]) primary[g] = std::max(primary[g], amax[t]);
   }
   std::vector<float> out(amax);
   for (int t = 0; t < n; ++t) {

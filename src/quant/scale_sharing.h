@@ -12,7 +12,8 @@ namespace int8rt {
 // copy, which commute with the monotone amax -> amax / 127). amax is indexed by TensorId
 // (size network.nbTensors()); a negative value means "no scale".
 //
-// Rules: a max-pool output uses its input's value; the inputs and the output of a concatenation
+// Rules: a max-pool output uses its input's value (so do shuffle and identity outputs, which only
+// move values); the inputs and the output of a concatenation
 // share one value, the max of theirs; elementwise layers keep their own. Constraints that meet
 // (a max-pool feeding a concat, a concat feeding a max-pool, chains) are solved together: the
 // tensors linked by these rules form groups, and every member of a group gets the group's value,

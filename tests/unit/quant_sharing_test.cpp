@@ -66,3 +66,27 @@ TEST(QuantSharing, PoolChainCopiesDownAndMissingScalesStayMissing) {
 
 }  // namespace
 }  // namespace int8rt
+
+namespace int8rt {
+namespace {
+
+TEST(QuantSharing, FlattenOutputTakesItsInputScale) {
+  Network net;
+  TensorId x = net.addInput("x", DataType::kFLOAT, {-1, 2, 3, 3});
+  Layer& p = net.addPooling(x, PoolingType::kMAX, {2, 2});
+  Layer& f = net.addShuffle(p.output());
+  f.as<ShuffleParams>().doReshape = true;
+  f.as<ShuffleParams>().reshapeDims = {0, -1};
+  net.markOutput(f.output());
+  std::vector<float> amax(net.nbTensors(), -1.f);
+  amax[x] = 2.f;
+  amax[p.output()] = 1.5f;
+  amax[f.output()] = 1.25f;
+  std::vector<float> shared = applyScaleSharing(net, amax);
+  EXPECT_EQ(shared[p.output()], 2.f);
+  EXPECT_EQ(shared[f.output()], 2.f);
+  EXPECT_EQ(shared[x], 2.f);
+}
+
+}  // namespace
+}  // namespace int8rt

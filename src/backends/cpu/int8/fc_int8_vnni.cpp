@@ -149,8 +149,8 @@ std::vector<KernelCandidate> int8Avx512VnniCandidates() {
 }
 
 std::vector<KernelCandidate> fullyConnectedInt8VnniCandidates() {
-  return {{"fully_connected_int8_gemm_8x32_avx512vnni", LayerKind::kFULLY_CONNECTED, DataType::kINT8,
-           supports, create}};
+  return {{"fully_connected_int8_gemm_8x32_avx512vnni", LayerKind::kFULLY_CONNECTED,
+           DataType::kINT8, supports, create}};
 }
 
 }  // namespace int8rt::cpu
