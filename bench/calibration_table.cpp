@@ -6,7 +6,8 @@
 //   calibration_table [DATA_DIR]     (default data/int8/fashion, from scripts/prepare_fashion.sh)
 //
 // Calibration time is the builder's calibration step alone (bench_common.h: TimedCalibrator);
-// build time is the whole build, tactic timing included.
+// build time is the whole build, tactic timing included; ms/image is the scoring pass's
+// inference time (batch 100, threads: INT8RT_THREADS or all cores).
 #include <chrono>
 #include <cstdio>
 
@@ -49,7 +50,7 @@ void print(const Row& r, const Row& fp32) {
                 r.calibrationSeconds);
   else
     std::printf("%10s %10s", "-", "-");
-  std::printf(" %8.2f\n", r.buildSeconds);
+  std::printf(" %8.2f %9.5f\n", r.buildSeconds, r.score.msPerImage());
   std::fflush(stdout);
 }
 
@@ -69,8 +70,8 @@ int main(int argc, char** argv) {
 
   std::printf("INT8 calibration algorithms: LeNet, calibrated on 500 training images (batches 0..9 "
               "of 50),\nscored on the 10,000 Fashion-MNIST test images (batches 600..699 of 100)\n");
-  std::printf("%-15s %7s %7s %10s %10s %8s\n", "algorithm", "top-1", "top-5", "vs FP32 pt",
-              "calib s", "build s");
+  std::printf("%-15s %7s %7s %10s %10s %8s %9s\n", "algorithm", "top-1", "top-5", "vs FP32 pt",
+              "calib s", "build s", "ms/image");
   const Row fp32 = measure(data, *net, "fp32 (none)", nullptr);
   print(fp32, fp32);
   // The order of the table: TensorRT's algorithms (its default first), then int8rt's own.

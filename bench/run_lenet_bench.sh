@@ -35,7 +35,8 @@ echo "load torch-before $(load)" >>"$out"
 echo "load after $(load)" >>"$out"
 
 echo
-echo "LeNet, Fashion-MNIST test images, $threads threads, $(lscpu | sed -n 's/^Model name: *//p' | head -1)," \
+cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -1) (family $(lscpu | sed -n 's/^CPU family: *//p'), model $(lscpu | sed -n 's/^Model: *//p'))"
+echo "LeNet, Fashion-MNIST test images, $threads threads, $cpu," \
      "$(nproc) CPUs; load average (1/5/15 min):" \
      "$(awk '$1 == "load" { printf "%s%s %s/%s/%s", sep, $2, $3, $4, $5; sep = ", " }' "$out")"
 awk -v threads="$threads" '
@@ -66,6 +67,12 @@ awk -v threads="$threads" '
       printf "batch %3d: FP32 int8rt/PyTorch-best %.3f (%.2fx faster; best: %s)\n", b, f / best["FP32", b], best["FP32", b] / f, bestName["FP32", b]
       printf "batch %3d: INT8 int8rt/PyTorch-best %.3f (%.2fx faster; best: %s)\n", b, q / best["INT8", b], best["INT8", b] / q, bestName["INT8", b]
       printf "batch %3d: int8rt INT8/FP32 %.3f\n", b, q / f
+    }
+    for (i = 1; i <= n; i++) {
+      k = order[i]
+      if (prec[k] != "INT8" || k ~ /-trace$/) continue  # a traced model computes what its eager one does
+      ref = (k ~ /^int8rt/ ? "int8rt fp32" : "PyTorch fp32-eager")
+      printf "top-1 INT8 - FP32 on 10,000 images: %s %+.2f points\n", k, 100 * (top1[k] - top1[ref])
     }
     for (k in calib) printf "calibration time, 500 images: %s %s s\n", k, calib[k]
   }' "$out"
