@@ -88,6 +88,16 @@ PrecisionAssignment assignPrecisions(const Network& net, const BuilderConfig& co
     auto it = scales.amax.find(net.tensor(t).name);
     if (it != scales.amax.end() && it->second > 0) d.scale[t] = it->second / 127.f;
   }
+  // Max-pool, shuffle and identity outputs hold only values of their input, so the input's
+  // scale represents them exactly: use it, whatever the calibrator said (EntropyCalibration2
+  // shares these already; for v1, legacy and caches from elsewhere this keeps INT8 data moving
+  // through them unchanged instead of requantizing). Layers are in topological order.
+  for (const Layer& l : net.layers()) {
+    bool passThrough = l.kind() == LayerKind::kSHUFFLE || l.kind() == LayerKind::kIDENTITY ||
+                       (l.kind() == LayerKind::kPOOLING && l.as<PoolingParams>().type == PoolingType::kMAX);
+    if (passThrough && d.scale[l.inputs[0]] > 0 && d.scale[l.outputs[0]] > 0)
+      d.scale[l.outputs[0]] = d.scale[l.inputs[0]];
+  }
   d.consumers.assign(nT, {});
   d.producer.assign(nT, -1);
   d.capable.assign(nL, false);
