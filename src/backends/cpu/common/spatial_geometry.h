@@ -41,6 +41,15 @@ inline SpatialGeometry makeGeometry(int rank, const Shape& kernel, const Shape& 
 }
 
 
+// The window of a pooling layer on input x [N, C, spatial...]: global pooling is one window
+// covering every spatial dim, otherwise the layer's window, strides, pads and dilations.
+inline SpatialGeometry poolingGeometry(const PoolingParams& p, const Shape& x,
+                                       const std::string& layer) {
+  const int rank = static_cast<int>(x.size()) - 2;
+  if (p.global) return makeGeometry(rank, Shape(x.begin() + 2, x.end()), {}, {}, {}, {}, layer);
+  return makeGeometry(rank, p.window, p.stride, p.padBegin, p.padEnd, p.dilation, layer);
+}
+
 // The taps of one pooling window at output position `o` (spatial coordinates): calls
 // tap(offset) for every tap inside the input (offset within one [spatial...] plane) and returns
 // how many taps fall inside the input and inside the padded input (the two average divisors).

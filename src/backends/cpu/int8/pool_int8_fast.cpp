@@ -24,10 +24,7 @@ class MaxPoolInt8Avx2 final : public CpuKernel {
     const Shape& ys = a.outputs[0].shape;
     check(xs.size() == 4 && ys.size() == 4 && xs[0] == ys[0] && xs[1] == ys[1], "layer '", name_,
           "': run shapes ", shapeText(xs), " -> ", shapeText(ys), " do not match the pooling");
-    SpatialGeometry g =
-        p_.global
-            ? makeGeometry(2, Shape(xs.begin() + 2, xs.end()), {}, {}, {}, {}, name_)
-            : makeGeometry(2, p_.window, p_.stride, p_.padBegin, p_.padEnd, p_.dilation, name_);
+    SpatialGeometry g = poolingGeometry(p_, xs, name_);
     i8::Pool2dGeometry pg{xs[2],         xs[3],         ys[2],         ys[3],
                           g.kernel[0],   g.kernel[1],   g.stride[0],   g.stride[1],
                           g.padBegin[0], g.padBegin[1], g.dilation[0], g.dilation[1]};

@@ -42,10 +42,7 @@ class PoolingInt8Ref final : public CpuKernel {
     const int S = static_cast<int>(xs.size()) - 2;
     check(S >= 1 && ys.size() == xs.size() && ys[0] == xs[0] && ys[1] == xs[1], "layer '", name_,
           "': run shapes ", shapeText(xs), " -> ", shapeText(ys), " do not match the pooling");
-    SpatialGeometry g =
-        p_.global
-            ? makeGeometry(S, Shape(xs.begin() + 2, xs.end()), {}, {}, {}, {}, name_)
-            : makeGeometry(S, p_.window, p_.stride, p_.padBegin, p_.padEnd, p_.dilation, name_);
+    SpatialGeometry g = poolingGeometry(p_, xs, name_);
     const bool isMax = p_.type == PoolingType::kMAX;
     const int64_t planes = xs[0] * xs[1];
     const int64_t inVol = product(xs, 2, xs.size()), outVol = product(ys, 2, ys.size());

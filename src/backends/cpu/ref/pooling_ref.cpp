@@ -34,11 +34,7 @@ class PoolingRef final : public CpuKernel {
     if (S < 1 || ys.size() != xs.size() || ys[0] != xs[0] || ys[1] != xs[1])
       fail("layer '", name_, "': run shapes ", shapeText(xs), " -> ", shapeText(ys),
            " do not match the pooling");
-    // Global pooling is one window covering every spatial dim.
-    SpatialGeometry g =
-        p_.global
-            ? makeGeometry(S, Shape(xs.begin() + 2, xs.end()), {}, {}, {}, {}, name_)
-            : makeGeometry(S, p_.window, p_.stride, p_.padBegin, p_.padEnd, p_.dilation, name_);
+    SpatialGeometry g = poolingGeometry(p_, xs, name_);
     const bool isMax = p_.type == PoolingType::kMAX;
     const int64_t planes = xs[0] * xs[1];
     const int64_t inVol = product(xs, 2, xs.size()), outVol = product(ys, 2, ys.size());
