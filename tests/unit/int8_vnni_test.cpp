@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "backends/cpu/int8/int8_vnni.h"
+#include "int8_conv_spec.h"
 #include "int8_test_util.h"
 
 namespace int8rt::cpu {
@@ -35,38 +36,6 @@ bool haveVnni() {
 
 #define INT8_REQUIRE_VNNI() \
   if (!haveVnni()) GTEST_SKIP() << "CPU has no AVX-512 VNNI"
-
-struct ConvSpec {
-  int64_t c = 3, k = 7, h = 13, w = 11;
-  Shape kernel{3, 3}, stride{1, 1}, padBegin{0, 0}, padEnd{0, 0}, dilation{1, 1};
-  int64_t groups = 1;
-  Activation act;
-  float inScale = 0.05f, outScale = 0.1f;  // outScale 0: FP32 output
-  int64_t setupBatch = 3, runBatch = 2;
-  int lo = -128, hi = 127;
-  uint32_t seed = 1;
-};
-
-Layer convLayer(const ConvSpec& s) {
-  ConvolutionParams p;
-  p.nbOutputMaps = s.k;
-  p.kernel = s.kernel;
-  p.stride = s.stride;
-  p.padBegin = s.padBegin;
-  p.padEnd = s.padEnd;
-  p.dilation = s.dilation;
-  p.groups = s.groups;
-  int64_t kv = 1;
-  for (int64_t d : s.kernel) kv *= d;
-  p.weights.values = randomFloats(s.k * (s.c / s.groups) * kv, s.seed + 100, -0.5f, 0.5f);
-  p.bias.values = randomFloats(s.k, s.seed + 200, -2.f, 2.f);
-  p.activation = s.act;
-  return makeLayer(p, 1, "conv");
-}
-
-Shape inputShape(const ConvSpec& s, int64_t n) {
-  return s.kernel.size() == 1 ? Shape{n, s.c, s.w} : Shape{n, s.c, s.h, s.w};
-}
 
 void expectConvMatchesRef(const ConvSpec& s, ThreadPool* pool = nullptr) {
   Layer layer = convLayer(s);
