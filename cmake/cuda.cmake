@@ -1,5 +1,5 @@
-# The CUDA backend is built when INT8RT_CUDA is ON, or AUTO and nvcc is found.
-# Until the CUDA issue lands there are no CUDA sources; this only records the decision.
+# The CUDA backend is built when INT8RT_CUDA is ON, or AUTO and nvcc is found. Without it,
+# src/backends/no_cuda/ answers every CUDA request with "this build has no CUDA backend".
 set(INT8RT_HAVE_CUDA OFF)
 if(NOT INT8RT_CUDA STREQUAL "OFF")
   include(CheckLanguage)
@@ -10,11 +10,23 @@ if(NOT INT8RT_CUDA STREQUAL "OFF")
     message(FATAL_ERROR "INT8RT_CUDA=ON but no CUDA compiler was found")
   endif()
 endif()
-file(GLOB_RECURSE INT8RT_CUDA_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/backends/cuda/*.cu)
-if(INT8RT_HAVE_CUDA AND INT8RT_CUDA_SOURCES)
+if(INT8RT_HAVE_CUDA)
   enable_language(CUDA)
-  set(CMAKE_CUDA_ARCHITECTURES 90)
+  # sm_90 machine code, plus compute_90 PTX so that newer cards can JIT it. C++17 in device
+  # code: CMake 3.25 does not know nvcc 13's C++20 flag.
+  set(INT8RT_CUDA_ARCHITECTURES "90-real;90-virtual" CACHE STRING "CUDA architectures to build")
+  set_target_properties(int8rt PROPERTIES CUDA_ARCHITECTURES "${INT8RT_CUDA_ARCHITECTURES}"
+                        CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)
+  find_package(CUDAToolkit REQUIRED)
+  file(GLOB_RECURSE INT8RT_CUDA_SOURCES CONFIGURE_DEPENDS
+       ${CMAKE_SOURCE_DIR}/src/backends/cuda/*.cu ${CMAKE_SOURCE_DIR}/src/backends/cuda/*.cpp)
   target_sources(int8rt PRIVATE ${INT8RT_CUDA_SOURCES})
+  target_compile_options(int8rt PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -lineinfo -Xcudafe=--diag_suppress=177>)
+  # cudart static: a binary needs only the driver (and cuBLASLt) on the GPU machine.
+  target_link_libraries(int8rt PUBLIC CUDA::cudart_static CUDA::cublasLt)
   target_compile_definitions(int8rt PUBLIC INT8RT_HAVE_CUDA=1)
+else()
+  file(GLOB_RECURSE INT8RT_NO_CUDA_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/backends/no_cuda/*.cpp)
+  target_sources(int8rt PRIVATE ${INT8RT_NO_CUDA_SOURCES})
 endif()
 message(STATUS "int8rt CUDA backend: ${INT8RT_HAVE_CUDA}")

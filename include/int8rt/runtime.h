@@ -26,6 +26,13 @@ class ITensorObserver {
   // overridden, so that observers which only want FP32 data (calibration) need not care.
   virtual void observeInt8(const std::string& tensorName, const Shape& shape, const int8_t* data,
                            float scale) {}
+  // A CUDA engine shows its FP32 tensors in device memory through observeDevice() when this
+  // returns true (calibration on the GPU: histograms built where the data is); otherwise it
+  // copies each tensor to the host and calls observe(). `stream` is the cudaStream_t the data
+  // was produced on; work enqueued on it sees the data complete.
+  virtual bool observesDevice() const { return false; }
+  virtual void observeDevice(const std::string& tensorName, const Shape& shape,
+                             const float* deviceData, void* stream) {}
 };
 
 struct LayerInfo {
@@ -63,8 +70,18 @@ class Engine {
 class ExecutionContext {
  public:
   virtual ~ExecutionContext() = default;
-  // Runs `batch` samples; bindings[i] points to binding i's FP32 data (batch-major).
+  // Runs `batch` samples and returns when done; bindings[i] points to binding i's FP32 data
+  // (batch-major): host memory for a CPU engine, device memory for a CUDA engine (TensorRT's
+  // rule).
   virtual Status execute(int64_t batch, void* const* bindings) = 0;
+  // Enqueues the run on `stream` (a cudaStream_t; null = the default stream) and returns; the
+  // bindings must stay valid until the stream reaches this point. A CPU engine runs it at once.
+  virtual Status enqueue(int64_t batch, void* const* bindings, void* stream) = 0;
+  // Host data in and out for any engine: a CUDA context copies through its pinned staging
+  // buffers. When `inferenceMs` is given it receives the time of the inference alone (CUDA
+  // events around it on the GPU, copies excluded; wall time on the CPU).
+  virtual Status executeHost(int64_t batch, void* const* hostBindings,
+                             double* inferenceMs = nullptr) = 0;
   // Every tensor of subsequent runs is shown to the observer (null to stop): FP32 tensors
   // through observe(), INT8 tensors through observeInt8().
   virtual void setObserver(ITensorObserver* observer) = 0;

@@ -1,5 +1,6 @@
 // Per-thread execution: the arena and workspace for one run at a time, the shapes for the last
 // batch size, and the kernels called layer by layer.
+#include <chrono>
 #include <cstdlib>
 #include <map>
 
@@ -38,6 +39,18 @@ class CpuExecutionContext : public ExecutionContext {
 
   Status execute(int64_t batch, void* const* bindings) override {
     return guard([&] { run(batch, bindings); });
+  }
+
+  Status enqueue(int64_t batch, void* const* bindings, void* /*stream*/) override {
+    return execute(batch, bindings);
+  }
+
+  Status executeHost(int64_t batch, void* const* hostBindings, double* inferenceMs) override {
+    auto start = std::chrono::steady_clock::now();
+    Status s = execute(batch, hostBindings);
+    if (inferenceMs)
+      *inferenceMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return s;
   }
 
   void setObserver(ITensorObserver* observer) override { observer_ = observer; }
