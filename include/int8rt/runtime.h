@@ -1,5 +1,7 @@
 // Runtime: deserialize a plan into an Engine (immutable, weights packed) and run it through
 // ExecutionContexts (per-thread buffers). Bindings are the engine's inputs then outputs, FP32.
+// An Engine may be used from several threads at once; an ExecutionContext by one at a time
+// (a CUDA context: one run in flight at a time, since its arena holds the run's tensors).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -39,7 +41,8 @@ struct LayerInfo {
   std::string name;
   std::string kind;
   std::string kernel;     // chosen tactic
-  std::string precision;  // "fp32", "int8"
+  std::string config;     // its configuration (CUDA kernels: tile shape, algorithm); "" if none
+  std::string precision;  // compute precision: "fp32", "fp16", "int8"
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
 };

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <sstream>
 
+#include "backends/cuda_bridge.h"
 #include "builder/memory_planner.h"
 #include "builder/build_plan.h"
 #include "builder/precision.h"
@@ -16,9 +17,13 @@
 
 namespace int8rt {
 
-bool platformHasFastFp16(DeviceType device) { return false; }  // CPU: no FP16 arithmetic units
+// CPU: no FP16 arithmetic units; INT8 needs AVX2. CUDA: the device's compute capability.
+bool platformHasFastFp16(DeviceType device) {
+  return device == DeviceType::kCUDA && cudabridge::hasFastFp16();
+}
 bool platformHasFastInt8(DeviceType device) {
-  return device == DeviceType::kCPU && cpuFeatures().avx2;
+  if (device == DeviceType::kCUDA) return cudabridge::hasFastInt8();
+  return cpuFeatures().avx2;
 }
 
 namespace {
@@ -39,6 +44,49 @@ std::string requiredFeatures(const std::vector<std::string>& kernels) {
   return f;
 }
 
+// The device can build: a GPU is present for CUDA, and it (or the CPU) runs the precisions.
+void checkPlatform(const BuilderConfig& config) {
+  if (config.device == DeviceType::kCUDA) {
+    std::string why = cudabridge::unavailableReason();
+    check(why.empty(), "cannot build for device 'cuda': ", why);
+    std::string gpu = cudabridge::deviceName() + ", sm_" + std::to_string(cudabridge::deviceSm());
+    check(!config.fp16 || platformHasFastFp16(config.device),
+          "FP16 requested but this GPU (", gpu, ") has no fast FP16");
+    check(!config.int8 || platformHasFastInt8(config.device),
+          "INT8 requested but this GPU (", gpu, ") has no fast INT8");
+    return;
+  }
+  check(config.device == DeviceType::kCPU, "unknown device ", int(config.device));
+  check(!config.fp16 || platformHasFastFp16(config.device),
+        "FP16 requested but the platform has no fast FP16 (this CPU has no FP16 arithmetic)");
+  check(!config.int8 || platformHasFastInt8(config.device),
+        "INT8 requested but this CPU has no AVX2 for fast INT8");
+}
+
+// The kernel (and configuration) of one layer: timed on the CPU or on the GPU.
+struct LayerTactic {
+  std::string kernel, config;
+  double microseconds = 0;
+  int candidates = 0;
+};
+
+LayerTactic chooseLayerTactic(const KernelSetup& setup, DataType precision,
+                              const BuilderConfig& config, const std::string& forced,
+                              ThreadPool& pool) {
+  if (config.device == DeviceType::kCUDA) {
+    cudabridge::CudaTactic c =
+        cudabridge::chooseTactic(setup, precision, config.timingIterations, forced);
+    return {c.kernel, c.config, c.microseconds, c.candidates};
+  }
+  TacticChoice c = chooseTactic(setup, precision, config.timingIterations, forced, pool);
+  return {c.kernel->name, "", c.microseconds, c.candidates};
+}
+
+std::string precisionName(const BuilderConfig& config) {
+  if (config.int8) return config.fp16 ? "int8+fp16" : "int8";
+  return config.fp16 ? "fp16" : "fp32";
+}
+
 std::string timestamp() {
   std::time_t t = std::time(nullptr);
   char buf[32];
@@ -51,17 +99,13 @@ std::string timestamp() {
 PlanData buildPlan(const Network& input, const BuilderConfig& config, bool optimize) {
   check(config.maxBatchSize >= 1 && config.maxBatchSize <= (1 << 20), "max batch size ",
         config.maxBatchSize, " is out of range (1..1048576)");
-  check(config.device == DeviceType::kCPU, "device '", deviceName(config.device),
-        "': this build has no CUDA backend");
-  check(!config.fp16 || platformHasFastFp16(config.device),
-        "FP16 requested but the platform has no fast FP16 (this CPU has no FP16 arithmetic)");
-  check(!config.int8 || platformHasFastInt8(config.device),
-        "INT8 requested but this CPU has no AVX2 for fast INT8");
+  checkPlatform(config);
   Status v = input.validate();
   check(v.isOk(), v.message());
 
   PlanData plan;
   plan.device = config.device;
+  if (plan.device == DeviceType::kCUDA) plan.cudaSm = cudabridge::deviceSm();
   plan.maxBatchSize = input.hasDynamicBatch() ? config.maxBatchSize : 1;
 
   // 1. Scales come from the unoptimized network, where every original tensor still exists
@@ -86,8 +130,9 @@ PlanData buildPlan(const Network& input, const BuilderConfig& config, bool optim
   // 4. Kernel per layer, timed.
   const Network& n = plan.network;
   std::vector<Shape> shapes = n.inferShapesForBatch(plan.maxBatchSize);
-  ThreadPool pool(config.threads);
+  ThreadPool pool(config.device == DeviceType::kCPU ? config.threads : 1);
   plan.kernels.resize(n.layers().size());
+  plan.kernelConfigs.assign(n.layers().size(), "");
   for (size_t i = 0; i < n.layers().size(); ++i) {
     const Layer& l = n.layers()[i];
     if (l.kind() == LayerKind::kCONSTANT) {
@@ -96,11 +141,13 @@ PlanData buildPlan(const Network& input, const BuilderConfig& config, bool optim
     }
     KernelSetup setup = makeKernelSetup(plan, i, shapes);
     auto forced = config.forcedKernels.find(l.name);
-    TacticChoice c = chooseTactic(setup, prec.layerPrecision[i], config.timingIterations,
-                                  forced == config.forcedKernels.end() ? "" : forced->second, pool);
-    plan.kernels[i] = c.kernel->name;
+    LayerTactic c = chooseLayerTactic(setup, prec.layerPrecision[i], config,
+                                      forced == config.forcedKernels.end() ? "" : forced->second, pool);
+    plan.kernels[i] = c.kernel;
+    plan.kernelConfigs[i] = c.config;
     std::ostringstream m;
-    m << "layer '" << l.name << "': " << c.kernel->name;
+    m << "layer '" << l.name << "': " << c.kernel;
+    if (!c.config.empty()) m << " [" << c.config << "]";
     if (c.microseconds > 0) m << " (" << c.microseconds << " us, best of " << c.candidates << ")";
     say(config, m.str());
   }
@@ -123,9 +170,13 @@ PlanData buildPlan(const Network& input, const BuilderConfig& config, bool optim
                    {"built", timestamp()},
                    {"device", deviceName(plan.device)},
                    {"builder cpu", cpuFeatures().describe()},
-                   {"precision", config.int8 ? "int8" : "fp32"},
+                   {"precision", precisionName(config)},
                    {"max batch", std::to_string(plan.maxBatchSize)},
                    {"arena bytes", std::to_string(plan.arenaBytes)}};
+  if (plan.device == DeviceType::kCUDA) {
+    plan.metadata.push_back({"gpu", cudabridge::deviceName()});
+    plan.metadata.push_back({"gpu architecture", "sm_" + std::to_string(plan.cudaSm)});
+  }
   for (const auto& kv : scales.metadata) plan.metadata.push_back(kv);
   return plan;
 }

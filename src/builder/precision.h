@@ -1,12 +1,15 @@
 // Precision decisions: which layers run in INT8 (every tensor they read and write has a scale,
-// an INT8 kernel exists, no override says otherwise) and the type of every tensor. Where an
-// INT8 tensor meets an FP32 consumer (or vice versa) a reformat (Identity) layer is inserted.
+// an INT8 kernel exists, no override says otherwise), which in FP16 (FP16 builds: an FP16
+// kernel of the device supports them), and the type of every tensor. Where a tensor meets a
+// consumer of another type a reformat (Identity) layer is inserted; bindings stay FP32.
 #pragma once
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "backends/cpu/kernel.h"
 #include "int8rt/builder.h"
 #include "int8rt/network.h"
 
@@ -32,5 +35,16 @@ struct PrecisionAssignment {
 
 PrecisionAssignment assignPrecisions(const Network& optimized, const BuilderConfig& config,
                                      const TensorScales& scales);
+
+// Which kernels a device has: whether one of a precision exists for a layer kind, and whether
+// one supports a layer with the types and shapes of a setup.
+struct KernelCatalog {
+  std::function<bool(LayerKind, DataType)> has;
+  std::function<bool(const KernelSetup&, DataType)> supports;
+};
+
+// The same with the catalog given (tests: FP16 decisions without a GPU).
+PrecisionAssignment assignPrecisions(const Network& optimized, const BuilderConfig& config,
+                                     const TensorScales& scales, const KernelCatalog& catalog);
 
 }  // namespace int8rt

@@ -122,10 +122,14 @@ std::vector<uint8_t> serializePlan(const PlanData& plan) {
   auto scales = plan.tensorScales;
   auto offsets = plan.arenaOffsets;
   auto meta = plan.metadata;
+  auto configs = plan.kernelConfigs;
+  if (configs.empty()) configs.assign(kernels.size(), "");
+  int32_t sm = plan.cudaSm;
   io(a, device); io(a, features); io(a, maxBatch);
   writeNetwork(a, plan.network);
   io(a, kernels); io(a, types); io(a, scales); io(a, offsets); io(a, arena);
   ioMetadata(a, meta);
+  io(a, configs); io(a, sm);  // format 2
 
   std::vector<uint8_t> out(kMagic, kMagic + 8);
   put<uint32_t>(out, kPlanFormatVersion);
@@ -146,8 +150,8 @@ PlanData deserializePlan(const std::vector<uint8_t>& bytes, const std::string& s
   uint32_t engine = get<uint32_t>(&bytes[12]);
   uint64_t size = get<uint64_t>(&bytes[16]);
   uint32_t crc = get<uint32_t>(&bytes[24]);
-  if (format != kPlanFormatVersion)
-    fail(source, ": plan format version ", format, " is not supported (this build reads ",
+  if (format < 1 || format > kPlanFormatVersion)
+    fail(source, ": plan format version ", format, " is not supported (this build reads 1 to ",
          kPlanFormatVersion, "; written by engine ", engine, ")");
   if (size != bytes.size() - kHeaderBytes)
     fail(source, ": plan is truncated or has trailing data (payload ", bytes.size() - kHeaderBytes,
@@ -162,12 +166,24 @@ PlanData deserializePlan(const std::vector<uint8_t>& bytes, const std::string& s
   io(a, plan.kernels); io(a, plan.tensorTypes); io(a, plan.tensorScales);
   io(a, plan.arenaOffsets); io(a, plan.arenaBytes);
   ioMetadata(a, plan.metadata);
+  if (format >= 2) {
+    io(a, plan.kernelConfigs);
+    io(a, plan.cudaSm);
+  } else {
+    plan.kernelConfigs.assign(plan.kernels.size(), "");
+  }
   if (!a.atEnd()) fail(source, ": corrupt plan: trailing bytes in the payload");
   size_t nT = plan.network.nbTensors(), nL = plan.network.layers().size();
   if (plan.kernels.size() != nL || plan.tensorTypes.size() != nT ||
-      plan.tensorScales.size() != nT || plan.arenaOffsets.size() != nT)
+      plan.tensorScales.size() != nT || plan.arenaOffsets.size() != nT ||
+      plan.kernelConfigs.size() != nL)
     fail(source, ": corrupt plan: per-layer or per-tensor tables have the wrong length");
   if (plan.maxBatchSize < 1) fail(source, ": corrupt plan: max batch ", plan.maxBatchSize);
+  if (plan.device != DeviceType::kCPU && plan.device != DeviceType::kCUDA)
+    fail(source, ": corrupt plan: unknown device ", int(plan.device));
+  if ((plan.device == DeviceType::kCUDA) != (plan.cudaSm > 0) || plan.cudaSm < 0 || plan.cudaSm > 1000)
+    fail(source, ": corrupt plan: ", deviceName(plan.device), " plan with CUDA architecture ",
+         plan.cudaSm);
   return plan;
 }
 

@@ -17,7 +17,9 @@
 
 namespace int8rt {
 
-constexpr uint32_t kPlanFormatVersion = 1;
+// 2: per-layer kernel configurations and the CUDA architecture, appended after the metadata.
+// Version 1 plans (CPU only) still load: their configurations are empty and sm is 0.
+constexpr uint32_t kPlanFormatVersion = 2;
 
 struct PlanData {
   DeviceType device = DeviceType::kCPU;
@@ -31,6 +33,10 @@ struct PlanData {
   std::vector<int64_t> arenaOffsets;     // per tensor: byte offset in the arena, -1 = not in it
   int64_t arenaBytes = 0;
   std::vector<std::pair<std::string, std::string>> metadata;  // free-form, shown by inspect
+  // Per layer: the chosen kernel's configuration (cuda::Candidate::configs; "" for CPU kernels).
+  std::vector<std::string> kernelConfigs;
+  // CUDA plans: compute capability the kernels were chosen on (90 = sm_90); 0 for CPU plans.
+  int32_t cudaSm = 0;
 };
 
 std::vector<uint8_t> serializePlan(const PlanData& plan);

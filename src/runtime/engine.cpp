@@ -1,10 +1,10 @@
-#include <algorithm>
 #include <cstring>
-#include <sstream>
 
+#include "backends/cuda_bridge.h"
 #include "builder/memory_planner.h"
 #include "core/error.h"
 #include "core/file_io.h"
+#include "runtime/cpu_backend.h"
 #include "runtime/engine_impl.h"
 
 namespace int8rt {
@@ -26,30 +26,14 @@ KernelSetup makeKernelSetup(const PlanData& plan, size_t i, const std::vector<Sh
   return s;
 }
 
-namespace {
-
-void checkCpuFeatures(const std::string& required, const std::string& source) {
-  std::string have = " " + cpuFeatures().describe() + " ";
-  std::istringstream is(required);
-  std::string f;
-  while (is >> f)
-    if (have.find(" " + f + " ") == std::string::npos)
-      fail(source, ": plan needs CPU feature '", f, "' which this CPU lacks (has: ",
-           cpuFeatures().describe(), "); rebuild the plan on this machine");
-}
-
-}  // namespace
-
 EngineImpl::EngineImpl(PlanData plan, const std::string& source) : plan_(std::move(plan)) {
-  if (plan_.device != DeviceType::kCPU)
-    fail(source, ": plan is for device '", deviceName(plan_.device),
-         "', which this build cannot run");
-  checkCpuFeatures(plan_.requiredCpuFeatures, source);
   const Network& net = plan_.network;
   Status v = net.validate();
   if (!v) fail(source, ": invalid network in plan: ", v.message());
-  std::vector<Shape> shapes = net.inferShapesForBatch(plan_.maxBatchSize);
+  maxShapes_ = net.inferShapesForBatch(plan_.maxBatchSize);
+  const std::vector<Shape>& shapes = maxShapes_;
   size_t nT = net.nbTensors();
+  if (plan_.kernelConfigs.empty()) plan_.kernelConfigs.assign(net.layers().size(), "");
 
   // Arena offsets must hold every arena tensor at the max batch.
   for (size_t t = 0; t < nT; ++t) {
@@ -61,31 +45,23 @@ EngineImpl::EngineImpl(PlanData plan, const std::string& source) : plan_(std::mo
   }
 
   constants_.resize(nT);
-  kernels_.resize(net.layers().size());
-  for (size_t i = 0; i < net.layers().size(); ++i) {
-    const Layer& l = net.layers()[i];
-    if (l.kind() == LayerKind::kCONSTANT) {
-      const auto& c = l.as<ConstantParams>();
-      auto& buf = constants_[l.outputs[0]];
-      buf.resize(c.values.values.size() * sizeof(float));
-      std::memcpy(buf.data(), c.values.values.data(), buf.size());
-      continue;
-    }
-    const KernelCandidate* k = findCpuKernel(plan_.kernels[i]);
-    if (!k) fail(source, ": layer '", l.name, "' uses kernel '", plan_.kernels[i],
-                 "', unknown to this build");
-    if (k->kind != l.kind())
-      fail(source, ": corrupt plan: kernel '", k->name, "' does not implement ",
-           layerKindName(l.kind()), " layer '", l.name, "'");
-    KernelSetup setup = makeKernelSetup(plan_, i, shapes);
-    if (!k->supports(setup, cpuFeatures()))
-      fail(source, ": kernel '", k->name, "' cannot run layer '", l.name, "' on this machine");
-    kernels_[i] = k->create(setup);
-    workspaceBytes_ = std::max(workspaceBytes_, kernels_[i]->workspaceBytes());
+  for (const Layer& l : net.layers()) {
+    if (l.kind() != LayerKind::kCONSTANT) continue;
+    const auto& c = l.as<ConstantParams>();
+    auto& buf = constants_[l.outputs[0]];
+    buf.resize(c.values.values.size() * sizeof(float));
+    std::memcpy(buf.data(), c.values.values.data(), buf.size());
   }
   for (TensorId t : net.inputs()) bindings_.push_back(t);
   for (TensorId t : net.outputs()) bindings_.push_back(t);
+
+  if (plan_.device == DeviceType::kCUDA)
+    backend_ = cudabridge::createEngineBackend(*this, source);
+  else
+    backend_ = std::make_unique<CpuBackend>(*this, source);
 }
+
+EngineImpl::~EngineImpl() = default;
 
 std::vector<Shape> EngineImpl::shapesForBatch(int64_t batch) const {
   const Network& net = plan_.network;
@@ -137,13 +113,17 @@ std::vector<LayerInfo> Engine::layerInfo() const {
     info.name = l.name;
     info.kind = layerKindName(l.kind());
     info.kernel = p.kernels[i];
-    const KernelCandidate* k = findCpuKernel(p.kernels[i]);
-    info.precision = k ? dataTypeName(k->precision) : "fp32";
+    info.config = p.kernelConfigs[i];
+    info.precision = dataTypeName(impl_->backend().layerPrecision(i));
     for (TensorId t : l.inputs) info.inputs.push_back(p.network.tensor(t).name);
     for (TensorId t : l.outputs) info.outputs.push_back(p.network.tensor(t).name);
     out.push_back(std::move(info));
   }
   return out;
+}
+
+std::unique_ptr<ExecutionContext> Engine::createExecutionContext() const {
+  return impl_->backend().createExecutionContext(*impl_);
 }
 
 std::vector<std::pair<std::string, std::string>> Engine::metadata() const {

@@ -1,4 +1,4 @@
-// Per-thread execution: the arena and workspace for one run at a time, the shapes for the last
+// CPU execution: the arena and workspace for one run at a time, the shapes for the last
 // batch size, and the kernels called layer by layer.
 #include <chrono>
 #include <cstdlib>
@@ -7,6 +7,7 @@
 #include "builder/memory_planner.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "runtime/cpu_backend.h"
 #include "runtime/engine_impl.h"
 
 namespace int8rt {
@@ -31,10 +32,11 @@ int threadsFromEnvironment() {
 
 class CpuExecutionContext : public ExecutionContext {
  public:
-  explicit CpuExecutionContext(const EngineImpl& engine)
+  CpuExecutionContext(const EngineImpl& engine, const CpuBackend& backend)
       : engine_(engine),
+        backend_(backend),
         arena_(static_cast<size_t>(engine.plan().arenaBytes)),
-        workspace_(engine.workspaceBytes()),
+        workspace_(backend.workspaceBytes()),
         pool_(threadsFromEnvironment()) {}
 
   Status execute(int64_t batch, void* const* bindings) override {
@@ -99,7 +101,7 @@ class CpuExecutionContext : public ExecutionContext {
     args.workspace = workspace_.ptr;
     for (size_t i = 0; i < net.layers().size(); ++i) {
       const Layer& l = net.layers()[i];
-      CpuKernel* k = engine_.kernel(i);
+      CpuKernel* k = backend_.kernel(i);
       if (!k) continue;  // constants are ready
       args.inputs.clear();
       args.outputs.clear();
@@ -111,6 +113,7 @@ class CpuExecutionContext : public ExecutionContext {
   }
 
   const EngineImpl& engine_;
+  const CpuBackend& backend_;
   AlignedBuffer arena_;
   AlignedBuffer workspace_;
   ThreadPool pool_;
@@ -121,8 +124,9 @@ class CpuExecutionContext : public ExecutionContext {
 
 }  // namespace
 
-std::unique_ptr<ExecutionContext> Engine::createExecutionContext() const {
-  return std::make_unique<CpuExecutionContext>(*impl_);
+std::unique_ptr<ExecutionContext> makeCpuExecutionContext(const EngineImpl& engine,
+                                                          const CpuBackend& backend) {
+  return std::make_unique<CpuExecutionContext>(engine, backend);
 }
 
 }  // namespace int8rt

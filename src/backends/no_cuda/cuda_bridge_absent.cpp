@@ -1,6 +1,9 @@
 // The CUDA bridge of a build without the CUDA toolkit (INT8RT_CUDA=OFF, or AUTO without nvcc).
 #include "backends/cuda_bridge.h"
 
+#include "core/error.h"
+#include "runtime/engine_backend.h"
+
 namespace int8rt::cudabridge {
 
 bool built() { return false; }
@@ -10,5 +13,18 @@ std::string unavailableReason() {
 }
 bool hasFastFp16() { return false; }
 bool hasFastInt8() { return false; }
+int deviceSm() { return 0; }
+std::string deviceName() { return ""; }
+
+std::unique_ptr<EngineBackend> createEngineBackend(const EngineImpl&, const std::string& source) {
+  fail(source, ": plan is for device 'cuda': ", unavailableReason());
+}
+
+bool hasKernels(LayerKind, DataType) { return false; }
+bool someKernelSupports(const KernelSetup&, DataType) { return false; }
+
+CudaTactic chooseTactic(const KernelSetup&, DataType, int, const std::string&) {
+  fail(unavailableReason());
+}
 
 }  // namespace int8rt::cudabridge
