@@ -1,0 +1,68 @@
+// INT8 implicit-GEMM convolution on the tensor cores: int8 inputs and per-output-channel
+// quantized weights, exact int32 accumulation with mma.sync m16n8k32 (IMMA), then the CPU's
+// Int8Epilogue bit for bit: y = fmaf(float(acc), mult[k], bias[k]), activation, and either the
+// float y or requantizeValue(y, 1 / output scale). The tile machinery is conv_mma_tile.cuh.
+#include "backends/cuda/cuda_check.h"
+#include "backends/cuda/conv/conv_launch.h"
+#include "backends/cuda/conv/conv_mma_tile.cuh"
+
+namespace int8rt::cuda::conv {
+
+namespace {
+
+template <int BM, int BN, int WM, int WN>
+__global__ void __launch_bounds__(WM * WN * 32) convImmaKernel(const ConvLaunch l) {
+  const ConvGeometry& g = l.geo;
+  const int group = blockIdx.z;
+  mmaConvTile<int8_t, int, BM, BN, WM, WN>(l, [&](int m, int off0, int off1, int a0, int a1) {
+    if (m >= g.kg || off0 < 0) return;
+    const int k = group * g.kg + m, row = outputRow(g, group, m);
+    const float mult = __ldg(l.epi.mult + k), bias = __ldg(l.epi.bias + k);
+    const float v0 = activateFast(__fmaf_rn(static_cast<float>(a0), mult, bias), l.epi.act);
+    const float v1 = activateFast(__fmaf_rn(static_cast<float>(a1), mult, bias), l.epi.act);
+    const bool pair = off1 == off0 + 1 && ((row + off0) & 1) == 0;
+    if (l.epi.outInt8) {
+      int8_t* y = static_cast<int8_t*>(l.y) + row;
+      const int8_t q0 = requantize(v0, l.epi.outInvScale), q1 = requantize(v1, l.epi.outInvScale);
+      if (pair) {
+        *reinterpret_cast<uint16_t*>(y + off0) =
+            static_cast<uint16_t>(static_cast<uint8_t>(q0) | (static_cast<uint8_t>(q1) << 8));
+      } else {
+        y[off0] = q0;
+        if (off1 >= 0) y[off1] = q1;
+      }
+    } else {
+      float* y = static_cast<float*>(l.y) + row;
+      if (pair) {
+        *reinterpret_cast<float2*>(y + off0) = make_float2(v0, v1);
+      } else {
+        y[off0] = v0;
+        if (off1 >= 0) y[off1] = v1;
+      }
+    }
+  });
+}
+
+template <int BM, int BN, int WM, int WN>
+void launch(const ConvLaunch& l, cudaStream_t stream) {
+  const int columns = l.batch * l.geo.oh * l.geo.ow;
+  const dim3 grid((columns + BN - 1) / BN, (l.geo.kg + BM - 1) / BM, l.geo.groups);
+  convImmaKernel<BM, BN, WM, WN><<<grid, WM * WN * 32, 0, stream>>>(l);
+}
+
+}  // namespace
+
+void launchConvImma(const ConvLaunch& l, int tile, cudaStream_t stream) {
+  switch (tile) {
+    case 0: launch<32, 64, 1, 2>(l, stream); break;
+    case 1: launch<32, 128, 1, 4>(l, stream); break;
+    case 2: launch<64, 64, 2, 2>(l, stream); break;
+    case 3: launch<64, 128, 2, 4>(l, stream); break;
+    case 4: launch<128, 64, 4, 2>(l, stream); break;
+    case 5: launch<64, 32, 2, 2>(l, stream); break;
+    default: fail("internal error: INT8 convolution tile ", tile, " does not exist");
+  }
+  checkLaunch("cuda_conv2d_int8_imma_implicit_gemm");
+}
+
+}  // namespace int8rt::cuda::conv

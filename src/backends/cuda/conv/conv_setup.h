@@ -1,0 +1,37 @@
+// Host-side preparation of a CUDA convolution (no CUDA calls, unit-testable): what the kernels
+// support, the GEMM geometry, the tap table of the implicit im2col and the weight packings.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backends/cpu/kernel.h"
+#include "backends/cuda/conv/conv_params.h"
+
+namespace int8rt::cuda::conv {
+
+// A 2-D convolution (4-D NCHW input) the kernels can run, whatever the types: kernel, strides,
+// pads and dilations of rank 2, groups dividing C and K, weights and bias of the right size, a
+// known activation, planes below 2^14 and every tensor below 2^31 elements (int indexing).
+bool supportedConv2d(const KernelSetup& s);
+
+// From a supported setup (throws otherwise).
+ConvGeometry makeConvGeometry(const KernelSetup& s);
+
+// [reductionPadded] taps: r = (c * R + kr) * S + ks; taps past `reduction` are zero taps.
+std::vector<ConvTap> makeTapTable(const ConvGeometry& g, const ConvolutionParams& p);
+
+// Weights [K][cg*R*S] -> [groups][reductionPadded][mPadded] (FP32 kernel), zero padded.
+std::vector<float> packWeightsTransposed(const ConvGeometry& g, const std::vector<float>& w);
+// Weights [K][cg*R*S] -> [groups][mPadded][reductionPadded] (FP16 / INT8 kernels), zero padded.
+std::vector<float> packWeightsRows(const ConvGeometry& g, const std::vector<float>& w);
+std::vector<int8_t> packInt8Rows(const ConvGeometry& g, const std::vector<int8_t>& w);
+
+// The kernels' view of a fused activation (linear fast path for NONE / RELU / LEAKY / CLIP).
+ConvActivation makeConvActivation(const Activation& a);
+
+// The tile used when the config string is empty: the largest tile that still gives at least
+// one CTA per SM of an H100 (132) at this batch, else the smallest.
+int defaultTile(const ConvGeometry& g, int64_t batch, const std::vector<std::string>& tiles);
+
+}  // namespace int8rt::cuda::conv

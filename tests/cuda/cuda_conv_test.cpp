@@ -1,0 +1,334 @@
+// The CUDA convolutions (FP32 implicit GEMM, FP16 HMMA, INT8 IMMA) against the CPU oracles
+// (convolution_ref, convolution_int8_ref) at odd sizes, every tile configuration, a run batch
+// below the setup batch, fused activations; plus what supports() must refuse.
+#include <algorithm>
+#include <cstdio>
+
+#include "cuda_test_util.h"
+#include "unit/cpu_kernel_test_util.h"
+
+namespace int8rt::cuda::test {
+namespace {
+
+struct ConvCase {
+  const char* what;
+  int64_t setupBatch, runBatch, c, h, w, k, r, s;
+  Shape stride, padBegin, padEnd, dilation;
+  int64_t groups;
+  ActivationType act;
+  bool bias = true;
+};
+
+const std::vector<ConvCase>& cases() {
+  static const std::vector<ConvCase> v = {
+      {"lenet_conv1", 100, 100, 1, 28, 28, 20, 5, 5, {}, {}, {}, {}, 1, ActivationType::kNONE},
+      {"lenet_conv2", 100, 64, 20, 12, 12, 50, 5, 5, {}, {}, {}, {}, 1, ActivationType::kRELU},
+      {"c3_k5_3x3_pad1_relu", 5, 3, 3, 17, 13, 5, 3, 3, {}, {1, 1}, {1, 1}, {}, 1, ActivationType::kRELU},
+      {"c7_k13_1x1_stride2", 4, 3, 7, 15, 11, 13, 1, 1, {2, 2}, {}, {}, {}, 1, ActivationType::kNONE},
+      {"c33_k64_3x3_s2_asym_sigmoid", 3, 2, 33, 14, 15, 64, 3, 3, {2, 2}, {0, 1}, {2, 1}, {}, 1,
+       ActivationType::kSIGMOID},
+      {"c20_k50_3x3_dil2", 4, 3, 20, 13, 12, 50, 3, 3, {}, {2, 2}, {2, 2}, {2, 2}, 1, ActivationType::kLEAKY_RELU},
+      {"c20_k50_3x3_groups2", 3, 2, 20, 9, 10, 50, 3, 3, {}, {1, 1}, {1, 1}, {}, 2, ActivationType::kRELU},
+      {"c33_depthwise_3x3_s2", 3, 2, 33, 11, 12, 33, 3, 3, {2, 2}, {1, 1}, {1, 1}, {}, 33, ActivationType::kCLIP},
+      {"c7_k13_3x5_rect_nobias", 3, 2, 7, 10, 13, 13, 3, 5, {1, 2}, {1, 2}, {2, 0}, {2, 1}, 1,
+       ActivationType::kNONE, false},
+      {"c33_k130_5x5", 2, 1, 33, 9, 9, 130, 5, 5, {}, {2, 2}, {2, 2}, {}, 1, ActivationType::kRELU},
+  };
+  return v;
+}
+
+bool piecewiseLinear(ActivationType t) {
+  return t == ActivationType::kNONE || t == ActivationType::kRELU ||
+         t == ActivationType::kLEAKY_RELU || t == ActivationType::kCLIP;
+}
+
+// The layer of a case; roundToHalf makes weights and bias exactly representable in FP16 so
+// that the FP16 comparison sees only accumulation order and the output rounding.
+Layer makeConvLayer(const ConvCase& cc, uint32_t seed, bool roundToHalf = false,
+                    float weightMagnitude = 1.f) {
+  ConvolutionParams p;
+  p.nbOutputMaps = cc.k;
+  p.kernel = {cc.r, cc.s};
+  p.stride = cc.stride;
+  p.padBegin = cc.padBegin;
+  p.padEnd = cc.padEnd;
+  p.dilation = cc.dilation;
+  p.groups = cc.groups;
+  p.weights.values = cpu::test::randomValues(cc.k * (cc.c / cc.groups) * cc.r * cc.s, seed, weightMagnitude);
+  if (cc.bias) p.bias.values = cpu::test::randomValues(cc.k, seed + 1);
+  if (roundToHalf) {
+    for (float& v : p.weights.values) v = __half2float(__float2half(v));
+    for (float& v : p.bias.values) v = __half2float(__float2half(v));
+  }
+  p.activation.type = cc.act;
+  if (cc.act == ActivationType::kLEAKY_RELU) p.activation.alpha = 0.1f;
+  if (cc.act == ActivationType::kCLIP) p.activation = {ActivationType::kCLIP, -0.5f, 1.5f};
+  return cpu::test::makeLayer(std::move(p), 1, cc.what);
+}
+
+KernelSetup typedSetup(const Layer& layer, const ConvCase& cc, DataType in, DataType out) {
+  KernelSetup s = cpu::test::makeSetup(layer, {{cc.setupBatch, cc.c, cc.h, cc.w}});
+  s.inputTypes = {in};
+  s.outputTypes = {out};
+  return s;
+}
+
+Shape runShape(const ConvCase& cc) { return {cc.runBatch, cc.c, cc.h, cc.w}; }
+int64_t reductionOf(const ConvCase& cc) { return cc.c / cc.groups * cc.r * cc.s; }
+
+std::vector<std::string> configsFor(const std::string& name, const KernelSetup& s) {
+  const Candidate* c = findKernel(name);
+  if (!c) return {};
+  return configsOf(*c, s, currentDevice());
+}
+
+TEST(CudaConv, Fp32ImplicitGemmMatchesReference) {
+  I8RT_REQUIRE_GPU();
+  const std::string name = "cuda_conv2d_fp32_implicit_gemm";
+  uint32_t seed = 100;
+  for (const ConvCase& cc : cases()) {
+    const Layer layer = makeConvLayer(cc, seed++);
+    const KernelSetup s = typedSetup(layer, cc, DataType::kFLOAT, DataType::kFLOAT);
+    const HostTensor x = randomTensor(runShape(cc), DataType::kFLOAT, seed++);
+    const std::vector<float> ref = runCpu("convolution_ref", s, {x}).at(0).values();
+    const float atol = 2e-6f * static_cast<float>(reductionOf(cc));
+    for (const std::string& config : configsFor(name, s)) {
+      SCOPED_TRACE(std::string(cc.what) + " tile " + config);
+      std::vector<HostTensor> got = runCuda(name, config, s, {x});
+      ASSERT_EQ(got.size(), 1u);
+      EXPECT_TRUE(allNear(got[0].values(), ref, atol, 1e-4f));
+    }
+  }
+}
+
+TEST(CudaConv, Fp16HmmaImplicitGemmMatchesReference) {
+  I8RT_REQUIRE_GPU();
+  const std::string name = "cuda_conv2d_fp16_hmma_implicit_gemm";
+  uint32_t seed = 200;
+  for (const ConvCase& cc : cases()) {
+    const Layer layer = makeConvLayer(cc, seed++, /*roundToHalf=*/true);
+    const KernelSetup s = typedSetup(layer, cc, DataType::kHALF, DataType::kHALF);
+    const HostTensor x = randomTensor(runShape(cc), DataType::kHALF, seed++);
+    const std::vector<float> ref = runCpu("convolution_ref", s, {x}).at(0).values();
+    const float atol = 1e-3f * std::sqrt(static_cast<float>(reductionOf(cc)));
+    for (const std::string& config : configsFor(name, s)) {
+      SCOPED_TRACE(std::string(cc.what) + " tile " + config);
+      std::vector<HostTensor> got = runCuda(name, config, s, {x});
+      ASSERT_EQ(got.size(), 1u);
+      EXPECT_TRUE(allNear(got[0].values(), ref, atol, 1e-2f));
+    }
+  }
+}
+
+// Compares INT8 outputs: none may differ by more than 1 LSB; piecewise-linear activations must
+// match exactly (same integer accumulators, same fmaf, same requantization).
+void expectInt8Close(const std::vector<float>& got, const std::vector<float>& ref, bool exact,
+                     const std::string& what) {
+  ASSERT_EQ(got.size(), ref.size());
+  int64_t off1 = 0, worse = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const float d = std::fabs(got[i] - ref[i]);
+    if (d == 1.f) ++off1;
+    if (!(d <= 1.f)) {
+      if (worse < 5) {
+        ADD_FAILURE() << what << ": [" << i << "] " << got[i] << " vs " << ref[i];
+      }
+      ++worse;
+    }
+  }
+  if (off1) std::printf("%s: %lld of %zu INT8 outputs differ by 1 LSB\n", what.c_str(),
+                        static_cast<long long>(off1), got.size());
+  EXPECT_EQ(worse, 0) << what;
+  if (exact) {
+    EXPECT_EQ(off1, 0) << what;
+  }
+}
+
+// Input scale sx; the output scale is set so that about 3 sigma of the outputs fit in INT8.
+void runInt8Case(const ConvCase& cc, const Layer& layer, const HostTensor& x, DataType outType,
+                 const std::string& tag) {
+  const std::string name = "cuda_conv2d_int8_imma_implicit_gemm";
+  const float sx = 0.02f;
+  KernelSetup s = typedSetup(layer, cc, DataType::kINT8, outType);
+  s.inputScales = {sx};
+  const float sigma = std::sqrt(static_cast<float>(reductionOf(cc))) * 74.f * sx * 0.6f;
+  s.outputScales = {outType == DataType::kINT8 ? 3.f * sigma / 127.f : 0.f};
+  const std::vector<float> ref = runCpu("convolution_int8_ref", s, {x}).at(0).values();
+  const bool exact = piecewiseLinear(cc.act);
+  for (const std::string& config : configsFor(name, s)) {
+    const std::string what = std::string(cc.what) + " " + tag + " tile " + config;
+    SCOPED_TRACE(what);
+    std::vector<HostTensor> got = runCuda(name, config, s, {x});
+    ASSERT_EQ(got.size(), 1u);
+    if (outType == DataType::kINT8)
+      expectInt8Close(got[0].values(), ref, exact, what);
+    else if (exact)
+      EXPECT_TRUE(allNear(got[0].values(), ref, 0.f, 0.f));
+    else
+      EXPECT_TRUE(allNear(got[0].values(), ref, 1e-5f, 1e-5f));
+  }
+}
+
+TEST(CudaConv, Int8ImmaImplicitGemmMatchesReference) {
+  I8RT_REQUIRE_GPU();
+  uint32_t seed = 300;
+  for (const ConvCase& cc : cases()) {
+    const Layer layer = makeConvLayer(cc, seed++);
+    const HostTensor x = randomTensor(runShape(cc), DataType::kINT8, seed++);
+    runInt8Case(cc, layer, x, DataType::kINT8, "int8-out");
+    runInt8Case(cc, layer, x, DataType::kFLOAT, "float-out");
+  }
+}
+
+// Adversarial: inputs only -128 / +127 / -127 and weights of equal magnitude (all quantize to
+// +-127), so accumulators reach 128 * 127 * reduction.
+TEST(CudaConv, Int8ImmaImplicitGemmAdversarialExtremes) {
+  I8RT_REQUIRE_GPU();
+  uint32_t seed = 400;
+  for (const ConvCase& cc : cases()) {
+    Layer layer = makeConvLayer(cc, seed++);
+    auto& p = std::get<ConvolutionParams>(layer.params);
+    for (float& v : p.weights.values) v = v > 0.f ? 1.f : -1.f;
+    HostTensor x(runShape(cc), DataType::kINT8);
+    std::mt19937 rng(seed++);
+    std::vector<float> v(static_cast<size_t>(x.size()));
+    const float extremes[3] = {-128.f, 127.f, -127.f};
+    for (float& e : v) e = extremes[rng() % 3];
+    x.setValues(v);
+    runInt8Case(cc, layer, x, DataType::kINT8, "extreme-int8-out");
+    runInt8Case(cc, layer, x, DataType::kFLOAT, "extreme-float-out");
+  }
+}
+
+TEST(CudaConv, SupportsRefusesWhatItCannotRun) {
+  I8RT_REQUIRE_GPU();
+  const DeviceInfo& d = currentDevice();
+  const Candidate* fp32 = findKernel("cuda_conv2d_fp32_implicit_gemm");
+  const Candidate* hmma = findKernel("cuda_conv2d_fp16_hmma_implicit_gemm");
+  const Candidate* imma = findKernel("cuda_conv2d_int8_imma_implicit_gemm");
+  ASSERT_TRUE(fp32 && hmma && imma);
+  const ConvCase& cc = cases()[2];
+  const Layer layer = makeConvLayer(cc, 1);
+
+  KernelSetup f = typedSetup(layer, cc, DataType::kFLOAT, DataType::kFLOAT);
+  KernelSetup h = typedSetup(layer, cc, DataType::kHALF, DataType::kHALF);
+  KernelSetup q = typedSetup(layer, cc, DataType::kINT8, DataType::kINT8);
+  q.inputScales = {0.1f};
+  q.outputScales = {0.2f};
+  EXPECT_TRUE(fp32->supports(f, d));
+  EXPECT_TRUE(hmma->supports(h, d));
+  EXPECT_TRUE(imma->supports(q, d));
+  // Wrong types.
+  EXPECT_FALSE(fp32->supports(h, d));
+  EXPECT_FALSE(fp32->supports(q, d));
+  EXPECT_FALSE(hmma->supports(f, d));
+  EXPECT_FALSE(hmma->supports(q, d));
+  EXPECT_FALSE(imma->supports(f, d));
+  EXPECT_FALSE(imma->supports(h, d));
+  KernelSetup mixed = typedSetup(layer, cc, DataType::kFLOAT, DataType::kHALF);
+  EXPECT_FALSE(fp32->supports(mixed, d));
+  EXPECT_FALSE(hmma->supports(mixed, d));
+  KernelSetup halfOut = q;
+  halfOut.outputTypes = {DataType::kHALF};
+  EXPECT_FALSE(imma->supports(halfOut, d));
+  KernelSetup noScale = q;
+  noScale.inputScales = {0.f};
+  EXPECT_FALSE(imma->supports(noScale, d));
+  KernelSetup floatOut = q;
+  floatOut.outputTypes = {DataType::kFLOAT};
+  EXPECT_TRUE(imma->supports(floatOut, d));
+
+  // 3-D convolution (5-D input) and 1-D convolution (3-D input).
+  ConvolutionParams p3;
+  p3.nbOutputMaps = 4;
+  p3.kernel = {3, 3, 3};
+  p3.weights.values = cpu::test::randomValues(4 * 2 * 27, 5);
+  const Layer conv3d = cpu::test::makeLayer(std::move(p3), 1, "conv3d");
+  KernelSetup s3 = cpu::test::makeSetup(conv3d, {{2, 2, 5, 5, 5}});
+  EXPECT_FALSE(fp32->supports(s3, d));
+  ConvolutionParams p1;
+  p1.nbOutputMaps = 4;
+  p1.kernel = {3};
+  p1.weights.values = cpu::test::randomValues(4 * 2 * 3, 6);
+  const Layer conv1d = cpu::test::makeLayer(std::move(p1), 1, "conv1d");
+  KernelSetup s1 = cpu::test::makeSetup(conv1d, {{2, 2, 9}});
+  EXPECT_FALSE(fp32->supports(s1, d));
+
+  // An unknown config is an error, not a crash.
+  EXPECT_THROW(fp32->create(f, "7x7"), Error);
+  // The empty config picks a default tile.
+  EXPECT_NE(fp32->create(f, ""), nullptr);
+}
+
+}  // namespace
+}  // namespace int8rt::cuda::test
+
+namespace int8rt::cuda::test {
+namespace {
+
+// Not a correctness test: prints the time of every config of the three kernels on LeNet's two
+// convolutions at batch 100 and 8192 (CUDA events over a graph of 200
+// back-to-back launches).
+TEST(CudaConv, LenetTimings) {
+  I8RT_REQUIRE_GPU();
+  struct Net {
+    const char* what;
+    int64_t c, h, k;
+  };
+  for (const Net& net : {Net{"conv1", 1, 28, 20}, Net{"conv2", 20, 12, 50}}) {
+    for (int64_t batch : {100, 8192}) {
+      const ConvCase cc{net.what, batch, batch, net.c, net.h, net.h, net.k, 5, 5, {}, {}, {}, {}, 1,
+                        ActivationType::kRELU};
+      const Layer layer = makeConvLayer(cc, 7);
+      for (auto [name, type] : {std::pair{"cuda_conv2d_fp32_implicit_gemm", DataType::kFLOAT},
+                                std::pair{"cuda_conv2d_fp16_hmma_implicit_gemm", DataType::kHALF},
+                                std::pair{"cuda_conv2d_int8_imma_implicit_gemm", DataType::kINT8}}) {
+        KernelSetup s = typedSetup(layer, cc, type, type);
+        s.inputScales = {0.02f};
+        s.outputScales = {0.05f};
+        const Candidate* c = findKernel(name);
+        ASSERT_TRUE(c && c->supports(s, currentDevice()));
+        const Shape xs = runShape(cc), ys = s.outputShapes[0];
+        DeviceBuffer x(count(xs) * elementSize(type)), y(count(ys) * elementSize(type));
+        checkCuda(cudaMemset(x.get(), 1, x.bytes()), "memset");
+        for (const std::string& config : configsOf(*c, s, currentDevice())) {
+          std::unique_ptr<Kernel> k = c->create(s, config);
+          RunArgs args;
+          args.inputs.push_back({x.get(), xs, type});
+          args.outputs.push_back({y.get(), ys, type});
+          cudaStream_t stream;
+          checkCuda(cudaStreamCreate(&stream), "stream");
+          args.stream = stream;
+          cudaEvent_t e0, e1;
+          cudaEventCreate(&e0);
+          cudaEventCreate(&e1);
+          // Captured into a graph, as the engine runs it: times the GPU, not the launch path.
+          constexpr int kRuns = 200;
+          cudaGraph_t graph;
+          cudaGraphExec_t exec;
+          checkCuda(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "capture");
+          for (int i = 0; i < kRuns; ++i) k->enqueue(args);
+          checkCuda(cudaStreamEndCapture(stream, &graph), "end capture");
+          checkCuda(cudaGraphInstantiate(&exec, graph, 0), "instantiate");
+          checkCuda(cudaGraphLaunch(exec, stream), "warm-up");
+          cudaEventRecord(e0, stream);
+          checkCuda(cudaGraphLaunch(exec, stream), "graph launch");
+          cudaEventRecord(e1, stream);
+          checkCuda(cudaEventSynchronize(e1), "timing");
+          cudaGraphExecDestroy(exec);
+          cudaGraphDestroy(graph);
+          float ms = 0.f;
+          cudaEventElapsedTime(&ms, e0, e1);
+          std::printf("TIMING %s batch %lld %s %s: %.2f us\n", net.what, static_cast<long long>(batch),
+                      name, config.c_str(), 1000.f * ms / kRuns);
+          cudaEventDestroy(e0);
+          cudaEventDestroy(e1);
+          cudaStreamDestroy(stream);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace int8rt::cuda::test
