@@ -16,18 +16,24 @@ namespace int8rt {
 namespace {
 
 // The FP32 engine that calibration batches run through. EntropyCalibration (v1) calibrates the
-// tensors left after fusion; every other algorithm sees the original network.
+// tensors left after fusion; every other algorithm sees the original network. On kCUDA it is a
+// CUDA engine (GPU memory), fed the calibrator's host batches through executeHost.
 struct CalibrationEngine {
   std::unique_ptr<Engine> face;
   std::unique_ptr<ExecutionContext> context;
   std::vector<std::vector<float>> outputs;
+  DeviceType device;
 
-  CalibrationEngine(const Network& net, int threads, int64_t batch, bool optimize) {
+  CalibrationEngine(const Network& net, int threads, int64_t batch, bool optimize,
+                    DeviceType device)
+      : device(device) {
     BuilderConfig c;
     c.maxBatchSize = batch;
     c.timingIterations = 0;  // the first (fastest-ranked) kernel is good enough to calibrate
     c.threads = threads;
+    c.device = device;
     PlanData plan = buildPlan(net, c, optimize);
+    // EngineImpl picks the backend of the plan's device (a CUDA engine for kCUDA).
     face = std::make_unique<Engine>(std::make_unique<EngineImpl>(std::move(plan), "calibration engine"));
     context = face->createExecutionContext();
   }
@@ -45,7 +51,9 @@ struct CalibrationEngine {
       }
     }
     context->setObserver(&observer);
-    Status s = context->execute(batch, bindings.data());
+    // Host batches either way: a CUDA context stages them through its pinned buffers.
+    Status s = device == DeviceType::kCPU ? context->execute(batch, bindings.data())
+                                          : context->executeHost(batch, bindings.data());
     context->setObserver(nullptr);
     check(s.isOk(), "calibration run: ", s.message());
   }
@@ -73,6 +81,7 @@ CalibrationReport calibrateCanonical(const Network& net, IInt8Calibrator& cal,
   run.log = options.log;
   run.progress = options.progress;
   run.reportBins = options.reportBins;
+  run.onDevice = options.device == DeviceType::kCUDA;
   // Sharing belongs to EntropyCalibration2 (and int8rt's own algorithms, which follow v2).
   bool share = algo != CalibrationAlgo::kENTROPY_CALIBRATION && algo != CalibrationAlgo::kLEGACY_CALIBRATION;
   auto toIds = [&](const std::vector<float>& byName) {
@@ -93,7 +102,8 @@ CalibrationReport calibrateCanonical(const Network& net, IInt8Calibrator& cal,
   std::unique_ptr<CalibrationEngine> engine;  // built only if the cache cannot be used
   CalibrationOutcome r = runCalibration(cal, run, [&](int64_t b, const std::vector<const float*>& in,
                                                       ITensorObserver& obs) {
-    if (!engine) engine = std::make_unique<CalibrationEngine>(calibrated, options.threads, batch, afterFusion);
+    if (!engine) engine = std::make_unique<CalibrationEngine>(calibrated, options.threads, batch, afterFusion,
+                                                             options.device);
     engine->forward(b, in, obs);
   });
   // Scales read from a cache get the same sharing (a no-op on a cache int8rt wrote).

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "int8rt/builder.h"
 #include "int8rt/calibrator.h"
 #include "int8rt/network.h"
 #include "int8rt/status.h"
@@ -35,6 +36,9 @@ struct CalibrateOptions {
   std::function<void(const std::string&)> log;    // warnings and progress lines
   std::function<void(int batchesDone)> progress;  // after every calibration batch
   bool reportBins = false;                        // fill TensorCalibration::bins
+  // Where the FP32 calibration engine runs. kCUDA: a CUDA engine, its tensors' statistics made
+  // on the GPU (docs/calibration.md, "Calibration on the GPU"); same scales, same cache.
+  DeviceType device = DeviceType::kCPU;
 };
 
 // `network` as given to the builder. Errors as the builder's INT8 step reports them (malformed

@@ -17,6 +17,7 @@ TensorScales obtainInt8Scales(const Network& net, const BuilderConfig& config) {
     CalibrateOptions options;
     options.threads = config.threads;
     options.log = config.log;
+    options.device = config.device;  // calibrate on the GPU for a CUDA build
     CalibrationReport r = calibrateCanonical(net, *config.calibrator, options);
     for (const TensorCalibration& t : r.tensors) out.amax[t.name] = t.amax;
     std::ostringstream how;

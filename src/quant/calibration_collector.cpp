@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "backends/cuda_calib_bridge.h"
 #include "core/error.h"
 #include "quant/algorithms.h"
 #include "quant/histogram.h"
@@ -15,6 +16,15 @@ struct CalibrationCollector::Stats {
   float maxAbs = 0.f;                   // exact, all passes of kMINMAX / pass 0 of global
   std::optional<AbsHistogram> hist;     // histogram algorithms
   std::optional<AbsValueSet> values;    // legacy
+};
+
+// The GPU side of a device-observing collector: the bridge's scratch and one result buffer
+// (16 KiB of counts: kept, not on the stack).
+struct CalibrationCollector::Device {
+  std::unique_ptr<cudacalib::DeviceTensorStatistics> statistics =
+      cudacalib::createDeviceTensorStatistics();
+  cudacalib::DeviceBinned binned;
+  std::vector<float> hostCopy;  // legacy's copy of a tensor
 };
 
 namespace {
@@ -57,6 +67,13 @@ CalibrationCollector::CalibrationCollector(const CollectorOptions& options,
 
 CalibrationCollector::~CalibrationCollector() = default;
 
+CalibrationCollector::Stats* CalibrationCollector::statsFor(const std::string& tensorName) {
+  auto it = index_.find(tensorName);
+  if (it == index_.end()) return nullptr;
+  check(pass_ >= 0, "calibration: observe() before beginPass()");
+  return stats_[it->second].get();
+}
+
 int CalibrationCollector::passes() const { return calibrationPasses(options_.algo); }
 
 void CalibrationCollector::beginPass(int pass) {
@@ -71,10 +88,9 @@ void CalibrationCollector::beginPass(int pass) {
 
 void CalibrationCollector::observe(const std::string& tensorName, const Shape& shape,
                                    const float* data) {
-  auto it = index_.find(tensorName);
-  if (it == index_.end()) return;
-  check(pass_ >= 0, "calibration: observe() before beginPass()");
-  Stats& s = *stats_[it->second];
+  Stats* found = statsFor(tensorName);
+  if (!found) return;
+  Stats& s = *found;
   const size_t n = static_cast<size_t>(elementCount(shape));
   const AbsScan scan = scanAbs(data, n);
   check(scan.finite, "calibration: tensor '", tensorName,
@@ -96,6 +112,53 @@ void CalibrationCollector::observe(const std::string& tensorName, const Shape& s
     if (!s.values) s.values.emplace();
     s.values->add(data, n);
   }
+}
+
+void CalibrationCollector::observeDevice(const std::string& tensorName, const Shape& shape,
+                                         const float* deviceData, void* stream) {
+  Stats* found = statsFor(tensorName);
+  if (!found) return;
+  Stats& s = *found;
+  const size_t n = static_cast<size_t>(elementCount(shape));
+  if (!device_) device_ = std::make_unique<Device>();
+  const CalibrationAlgo algo = options_.algo;
+  if (algo == CalibrationAlgo::kLEGACY_CALIBRATION) {
+    // Legacy keeps every |x|: the values must come to the host anyway.
+    device_->hostCopy.resize(n);
+    device_->statistics->download(deviceData, n, stream, device_->hostCopy.data());
+    observe(tensorName, shape, device_->hostCopy.data());
+    return;
+  }
+  auto checkFinite = [&](const AbsScan& scan) {
+    check(scan.finite, "calibration: tensor '", tensorName,
+          "' holds NaN or Inf values in a calibration batch");
+  };
+  const bool globalSecondPass = algo == CalibrationAlgo::kENTROPY_GLOBAL && pass_ == 1;
+  if (!globalSecondPass && !usesHistogram(algo)) {
+    // MinMax, and pass 0 of the global entropy mode: the max is all they keep.
+    const AbsScan scan = device_->statistics->scan(deviceData, n, stream);
+    checkFinite(scan);
+    s.seen = true;
+    s.maxAbs = std::max(s.maxAbs, scan.maxAbs);
+    return;
+  }
+  if (globalSecondPass)
+    check(s.hist.has_value(), "calibration: tensor '", tensorName,
+          "' appeared only in the second pass");
+  else if (!s.hist)
+    s.hist.emplace();
+  AbsHistogram& h = *s.hist;
+  cudacalib::RangeState state;
+  state.range = h.range();
+  state.started = h.rangeStarted();
+  state.fixed = h.rangeFixed();
+  cudacalib::DeviceBinned& binned = device_->binned;
+  device_->statistics->histogram(deviceData, n, stream, state, binned);
+  checkFinite(binned.scan);
+  h.addBinned(binned.counts, n, binned.scan, binned.range);
+  if (globalSecondPass) return;
+  s.seen = true;
+  s.maxAbs = std::max(s.maxAbs, binned.scan.maxAbs);
 }
 
 void CalibrationCollector::endPass() {

@@ -21,6 +21,11 @@ struct CollectorOptions {
   double percentile = 99.99;   // kPERCENTILE
   double quantile = 0.999999;  // kLEGACY_CALIBRATION
   double cutoff = 1.0;         // kLEGACY_CALIBRATION
+  // Observe a CUDA engine's tensors in device memory (observesDevice()): the scan and the
+  // histogram run on the GPU and only their results come back (backends/cuda_calib_bridge.h);
+  // the result equals the host path's bin for bin. Legacy, which keeps every value, copies the
+  // tensor to the host instead.
+  bool onDevice = false;
 };
 
 class CalibrationCollector : public ITensorObserver {
@@ -34,6 +39,10 @@ class CalibrationCollector : public ITensorObserver {
   void beginPass(int pass);
   // Throws Error naming the tensor when its data holds NaN or Inf.
   void observe(const std::string& tensorName, const Shape& shape, const float* data) override;
+  bool observesDevice() const override { return options_.onDevice; }
+  // The same as observe() for a tensor in device memory produced on `stream` (cudaStream_t).
+  void observeDevice(const std::string& tensorName, const Shape& shape, const float* deviceData,
+                     void* stream) override;
   void endPass();
 
   // One amax per constructor tensor, in that order; -1 for a tensor never observed (no scale).
@@ -46,11 +55,14 @@ class CalibrationCollector : public ITensorObserver {
 
  private:
   struct Stats;
+  struct Device;
+  Stats* statsFor(const std::string& tensorName);
   CollectorOptions options_;
   std::vector<std::string> names_;
   std::unordered_map<std::string, size_t> index_;
   std::vector<std::unique_ptr<Stats>> stats_;
   int pass_ = -1;
+  std::unique_ptr<Device> device_;  // created at the first observeDevice()
 };
 
 }  // namespace int8rt

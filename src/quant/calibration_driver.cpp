@@ -109,6 +109,7 @@ CalibrationOutcome runCalibration(IInt8Calibrator& calibrator, const Calibration
   options.percentile = key.percentile;
   options.quantile = key.quantile;
   options.cutoff = key.cutoff;
+  options.onDevice = run.onDevice;
   CalibrationCollector collector(options, run.tensors);
 
   const int nIn = static_cast<int>(run.inputNames.size());

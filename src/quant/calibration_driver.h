@@ -28,6 +28,9 @@ struct CalibrationRun {
   std::function<void(int done)> progress;
   // Fill CalibrationOutcome::bins (an extra KL search per tensor: for reports, not builds).
   bool reportBins = false;
+  // The forward pass is a CUDA engine's: the collector observes its tensors in device memory
+  // (CollectorOptions::onDevice). The scales and the cache are the same as on the host.
+  bool onDevice = false;
 };
 
 // Runs `batch` samples through the FP32 network: inputs[i] holds input i (run.inputNames order),

@@ -62,23 +62,38 @@ void AbsHistogram::doubleRange() {
 
 void AbsHistogram::add(const float* data, size_t n) { add(data, n, scanAbs(data, n)); }
 
-void AbsHistogram::add(const float* data, size_t n, const AbsScan& scan) {
-  if (n == 0) return;
+float AbsHistogram::beginBatch(size_t n, const AbsScan& scan) {
   check(scan.finite, "calibration data contains NaN or Inf");
   if (!fixed_) {
-    if (!started_) {
-      range_ = scan.maxAbs;
-      started_ = true;
-    } else if (range_ == 0.f) {
-      range_ = scan.maxAbs;  // see the header: zeros seen so far stay in bin 0
-    }
+    // absHistogramRangeFor() is this rule too (the GPU bins with it); doubleRange() merges the
+    // bins on the way and reports an overflowing range.
+    if (!started_ || range_ == 0.f) range_ = scan.maxAbs;  // see the header on R == 0
+    started_ = true;
     while (scan.maxAbs > range_) doubleRange();
   }
   max_ = std::max(max_, scan.maxAbs);
   zeros_ += scan.zeros;
   total_ += n;
+  return absHistogramBinWidth(range_);
+}
 
-  const float w = range_ / static_cast<float>(kBins);
+void AbsHistogram::addBinned(const uint64_t* counts, size_t n, const AbsScan& scan,
+                             float binnedRange) {
+  if (n == 0) return;
+  check(scan.finite, "calibration data contains NaN or Inf");
+  const float expected = rangeForBatch(scan.maxAbs);
+  check(binnedRange == expected, "pre-binned histogram counts were binned at range ",
+        binnedRange, ", the histogram bins this batch at ", expected);
+  uint64_t sum = 0;
+  for (int j = 0; j < kBins; ++j) sum += counts[j];
+  check(sum == n, "pre-binned histogram counts sum to ", sum, ", the batch has ", n, " values");
+  beginBatch(n, scan);
+  for (int j = 0; j < kBins; ++j) counts_[j] += counts[j];
+}
+
+void AbsHistogram::add(const float* data, size_t n, const AbsScan& scan) {
+  if (n == 0) return;
+  const float w = beginBatch(n, scan);
   if (!(w > 0.f)) {
     // R == 0 (only zeros so far), or R so small that R/2048 underflows to 0: the division is
     // meaningless, so zeros go to bin 0 and anything else to the last bin.
@@ -99,14 +114,9 @@ void AbsHistogram::add(const float* data, size_t n, const AbsScan& scan) {
   for (size_t begin = 0; begin < n; begin += kChunk) {
     const size_t m = std::min(kChunk, n - begin);
     const float* x = data + begin;
-    // Float division then clamp, as CONTRACTS §3 writes it (no reciprocal multiply: that would
-    // round differently). Clamping before the conversion also keeps a fixed-range histogram's
-    // out-of-range values from overflowing the int conversion.
-    for (size_t i = 0; i < m; ++i) {
-      float q = std::fabs(x[i]) / w;
-      q = std::min(q, static_cast<float>(kBins - 1));
-      idx[i] = static_cast<int32_t>(q);
-    }
+    // Float division then clamp, as CONTRACTS §3 writes it (histogram_rules.h: the GPU uses
+    // the same function, so its bins are these).
+    for (size_t i = 0; i < m; ++i) idx[i] = absHistogramBin(std::fabs(x[i]), w);
     size_t i = 0;
     for (; i + kLanes <= m; i += kLanes)
       for (int l = 0; l < kLanes; ++l) ++lanes[size_t(l) * kBins + idx[i + l]];

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant/histogram_rules.h"
+
 namespace int8rt {
 
 // One scan of a buffer: max |x| and how many x are exactly ±0. finite is false when any value
@@ -18,7 +20,7 @@ AbsScan scanAbs(const float* data, size_t n);
 
 class AbsHistogram {
  public:
-  static constexpr int kBins = 2048;
+  static constexpr int kBins = kAbsHistogramBins;
 
   // Range-doubling histogram (CONTRACTS §3): R is the exact max|x| of the first batch; a later
   // batch whose max exceeds R merges bins pairwise and doubles R until max <= R.
@@ -36,10 +38,23 @@ class AbsHistogram {
   // Same with the scan already done (saves a pass over the data).
   void add(const float* data, size_t n, const AbsScan& scan);
 
+  // A batch binned elsewhere (the GPU, backends/cuda/calib/): counts[0..2047] are how many of
+  // its n values fell in each bin at range binnedRange, exact zeros in bin 0. Applies the range
+  // rules of add() (first batch sets R, doubling) and throws Error unless binnedRange is the
+  // range add() would have binned this batch with, or the counts do not sum to n; the result is
+  // then that of add() on the raw data, bin for bin. scan is the batch's scanAbs().
+  void addBinned(const uint64_t* counts, size_t n, const AbsScan& scan, float binnedRange);
+  // The range add() would bin a batch whose max |x| is batchMax with (nothing changes).
+  float rangeForBatch(float batchMax) const {
+    return absHistogramRangeFor(range_, started_, fixed_, batchMax);
+  }
+
   // Merges bins pairwise (new j = old 2j + old 2j+1, upper half zeroed) and doubles R.
   void doubleRange();
 
   float range() const { return range_; }
+  bool rangeStarted() const { return started_; }  // a batch (or withRange) has set R
+  bool rangeFixed() const { return fixed_; }      // withRange(): R never changes
   float binWidth() const { return range_ / static_cast<float>(kBins); }
   const std::array<uint64_t, kBins>& counts() const { return counts_; }
   uint64_t total() const { return total_; }   // values added
@@ -56,6 +71,9 @@ class AbsHistogram {
   uint64_t zeros_ = 0;
   float max_ = 0.f;
   int doublings_ = 0;
+
+  // The range rules and totals of one batch; returns the bin width (0: see add()).
+  float beginBatch(size_t n, const AbsScan& scan);
 };
 
 }  // namespace int8rt
