@@ -16,7 +16,7 @@ struct ScoreResult {
   int64_t batches = 0;
   int64_t top1 = 0;
   int64_t top5 = 0;
-  double totalMs = 0;  // inference only (no reading or copying of batches)
+  double totalMs = 0;  // inference only (executeHost's inferenceMs: no reading or copying of batches)
   double top1Rate() const { return images ? double(top1) / images : 0; }
   double top5Rate() const { return images ? double(top5) / images : 0; }
   double msPerImage() const { return images ? totalMs / images : 0; }

@@ -185,7 +185,9 @@ TEST_F(FashionE2E, SampleInt8OutputFollowsTheContract) {
   makeBatches(d, 700, 70);  // files of 70: scoring batches of 20 straddle files
   std::filesystem::copy_file(lenetDir() + "/deploy.prototxt", d / "deploy.prototxt");
   std::filesystem::copy_file(lenetDir() + "/lenet.caffemodel", d / "tiny.caffemodel");
-  Outcome r = run("sample_int8", "tiny batch=20 start=10 score=20 --datadir=" + d.path.string());
+  // device=cpu: the CPU has no fast FP16, so the contract's refusal shows (the GPU runs FP16:
+  // cli_cuda_test.cpp).
+  Outcome r = run("sample_int8", "tiny batch=20 start=10 score=20 device=cpu --datadir=" + d.path.string());
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find("FP32 run:20 batches of size 20 starting at 10\n..\nTop1: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Processing 400 images averaged "), std::string::npos) << r.out;

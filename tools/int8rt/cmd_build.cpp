@@ -22,13 +22,14 @@ int cmdBuild(const Args& args) {
       return 0;
     }
     std::string out = o.require("output");
+    deviceFrom(o);  // a bad --device is a usage error before any file is read
     auto net = loadNetwork(o);
     BuildSetup setup = buildSetupFrom(o, *net, o.has("verbose"));
     const BuilderConfig& config = setup.config;
     // stdout: stderr carries only warnings, verbose progress and the one-line error.
-    std::printf("building '%s': %zu layers, max batch %lld, %s\n", net->name.c_str(),
+    std::printf("building '%s': %zu layers, max batch %lld, %s, device %s\n", net->name.c_str(),
                 net->layers().size(), static_cast<long long>(config.maxBatchSize),
-                config.int8 ? "int8" : "fp32");
+                config.int8 ? "int8" : config.fp16 ? "fp16" : "fp32", deviceName(config.device));
     std::fflush(stdout);
     auto t0 = std::chrono::steady_clock::now();
     auto plan = buildSerializedNetwork(*net, config);

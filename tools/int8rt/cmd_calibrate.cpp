@@ -47,6 +47,8 @@ int cmdCalibrate(const Args& args) {
         {"output", "CACHE", "calibration cache to write (required)"},
     };
     for (auto& s : calibrationOptionSpecs()) specs.push_back(s);
+    specs.push_back({"device", "cpu|cuda", "where the FP32 calibration engine runs (default cpu; "
+                                          "the cache is the same)"});
     specs.push_back({"threads", "N", "threads for the FP32 calibration runs (default: all cores)"});
     specs.push_back({"verbose", "", "print calibration progress messages"});
     Options o("calibrate", specs, args);
@@ -56,6 +58,7 @@ int cmdCalibrate(const Args& args) {
       return 0;
     }
     const std::string out = o.require("output");
+    const DeviceType device = deviceFrom(o);  // a bad --device is a usage error before any work
     BatchStreamCalibrator::Options data = calibrationDataFrom(o);
     data.cachePath.clear();  // the cache stays in memory until it is complete
     data.readCache = false;  // calibrate is asked to calibrate, whatever exists at --output
@@ -71,6 +74,7 @@ int cmdCalibrate(const Args& args) {
     ProgressBar bar("calibrating", batches * passes, passes > 1 ? "batches (2 passes)" : "batches");
     CalibrateOptions options;
     options.threads = static_cast<int>(o.integer("threads", 0, 0, 1024));
+    options.device = device;
     options.log = commandLog(o.has("verbose"));
     options.progress = [&](int done) { bar.update(done); };
     options.reportBins = true;

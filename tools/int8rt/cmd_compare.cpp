@@ -33,6 +33,7 @@ std::map<std::string, float> int8Ranges(const Network& net, BuildSetup& setup, b
   if (setup.calibrator) {
     CalibrateOptions options;
     options.threads = setup.config.threads;
+    options.device = setup.config.device;
     options.log = commandLog(verbose);
     auto r = calibrateNetwork(net, *setup.calibrator, options);
     if (!r) fail(r.status().message());
@@ -90,6 +91,7 @@ int cmdCompare(const Args& args) {
       std::fputs(kColumns, stdout);
       return 0;
     }
+    deviceFrom(o);  // a bad --device is a usage error before any file is read
     const std::string dir = o.require("batches");
     const int batch = static_cast<int>(o.integer("batch", 100, 1, 1 << 16));
     const int start = static_cast<int>(o.integer("start", 0, 0, 1 << 30));

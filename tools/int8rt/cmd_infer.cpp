@@ -39,6 +39,7 @@ int cmdInfer(const Args& args) {
                                 "[--input NAME=FILE.pb]... --output-dir DIR", specs).c_str(), stdout);
       return 0;
     }
+    deviceFrom(o);  // a bad --device is a usage error before any file is read
     std::string outDir = o.require("output-dir");
     if (!isDirectory(outDir)) fail(outDir, ": output directory does not exist");
     auto inputs = o.all("input");
@@ -88,7 +89,8 @@ int cmdInfer(const Args& args) {
       if (engine->bindingIndex(n) < 0 && !(n.size() && std::isdigit(n[0])))
         fail("--input names '", n, "', which is not a network input");
     auto context = engine->createExecutionContext();
-    Status s = context->execute(batch, bindings.data());
+    // Host data in and out: executeHost serves a CPU and a CUDA engine alike.
+    Status s = context->executeHost(batch, bindings.data());
     if (!s) fail(s.message());
     for (int i = 0; i < engine->nbBindings(); ++i) {
       if (engine->bindingIsInput(i)) continue;

@@ -42,6 +42,7 @@ int cmdInspect(const Args& args) {
                  stdout);
       return 0;
     }
+    deviceFrom(o);  // a bad --device is a usage error before any file is read
     auto engine = obtainEngine(o, 0, false);
     printEngine(*engine);
     return 0;

@@ -93,6 +93,7 @@ int cmdScore(const Args& args) {
                                 "--batches DIR [options]", specs).c_str(), stdout);
       return 0;
     }
+    deviceFrom(o);  // a bad --device is a usage error before any file is read
     Range range = rangeFrom(o);
     if (o.has("compare")) return compare(o, range);
     auto engine = obtainEngine(o, range.batch, false);

@@ -95,6 +95,7 @@ std::vector<OptionSpec> buildOptionSpecs() {
   std::vector<OptionSpec> specs = {
       {"model", "FILE", "model: .onnx, or a Caffe deploy .prototxt"},
       {"weights", "FILE", "Caffe .caffemodel (with a .prototxt model)"},
+      {"device", "cpu|cuda", "where the engine runs (default cpu; with --plan, the plan's)"},
       {"max-batch", "N", "largest batch the engine accepts (default 100)"},
       {"fp16", "", "allow FP16 kernels (needs a platform with fast FP16)"},
       {"int8", "", "allow INT8 kernels (needs --calib, --calib-cache or --dynamic-range)"},
@@ -113,8 +114,16 @@ std::vector<OptionSpec> buildOptionSpecs() {
   return specs;
 }
 
+DeviceType deviceFrom(const Options& o) {
+  const std::string d = o.get("device", "cpu");
+  if (d == "cpu") return DeviceType::kCPU;
+  if (d == "cuda") return DeviceType::kCUDA;
+  throw UsageError("option '--device': '" + d + "' is not cpu or cuda");
+}
+
 BuilderConfig builderConfigFrom(const Options& o, bool verbose) {
   BuilderConfig c;
+  c.device = deviceFrom(o);
   c.maxBatchSize = o.integer("max-batch", 100, 1, 1 << 20);
   c.fp16 = o.has("fp16");
   c.int8 = o.has("int8");
@@ -219,8 +228,13 @@ std::unique_ptr<Engine> buildEngine(const Options& o, const Network& net, const 
 
 std::unique_ptr<Engine> obtainEngine(const Options& o, int64_t maxBatch, bool verbose) {
   if (o.has("plan")) {
+    const DeviceType wanted = deviceFrom(o);  // a bad value is a usage error before any loading
     auto e = loadEngineFile(o.get("plan"));
     if (!e) fail(e.status().message());
+    // The plan decides where it runs; --device may only confirm it.
+    if (o.has("device") && e.value()->device() != wanted)
+      fail(o.get("plan"), ": plan is for device '", deviceName(e.value()->device()),
+           "', not '", deviceName(wanted), "' as --device says");
     return std::move(e.value());
   }
   if (!o.has("model")) throw UsageError("give --plan FILE or --model FILE (see --help)");

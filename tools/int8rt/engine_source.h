@@ -23,6 +23,8 @@ std::vector<OptionSpec> calibrationOptionSpecs();
 // The builder's and calibration's log for a command: warnings ("warning: ...") always reach
 // stderr (a recalibration, an ignored name); progress lines only when verbose.
 std::function<void(const std::string&)> commandLog(bool verbose);
+// --device: kCPU when absent; a value other than cpu or cuda is a usage error.
+DeviceType deviceFrom(const Options& o);
 // BuilderConfig from the options, INT8 sources aside (no calibrator, --int8 not checked).
 BuilderConfig builderConfigFrom(const Options& o, bool verbose);
 // Parses --model/--weights; errors name the files.

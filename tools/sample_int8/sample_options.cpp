@@ -1,5 +1,6 @@
 #include "sample_options.h"
 
+#include "backends/cuda_bridge.h"
 #include "core/error.h"
 #include "core/file_io.h"
 
@@ -24,7 +25,7 @@ int parseCount(const std::string& arg, const std::string& value, int lo, int hi)
 
 std::string sampleUsage() {
   return "usage: sample_int8 <network> [batch=N] [start=N] [score=N] [search] [legacy] "
-         "[--datadir=DIR]...\n"
+         "[device=cpu|cuda] [--datadir=DIR]...\n"
          "  network   name of the network: files in data/int8/<network>/ or data/<network>/\n"
          "  batch=N   scoring batch size, 1..128 (default 100)\n"
          "  start=N   first scoring batch (default 100; earlier batches calibrate)\n"
@@ -33,6 +34,7 @@ std::string sampleUsage() {
          "            images after the calibration ones (at most 2000, before start), then run\n"
          "            INT8 with the best\n"
          "  legacy    use the legacy calibrator (cutoff 1, quantile 0.999999) instead of entropy\n"
+         "  device=D  cpu or cuda (default: cuda when a GPU is present, else cpu)\n"
          "  --datadir=DIR  look for the network's files in DIR first (repeatable)\n";
 }
 
@@ -46,6 +48,9 @@ SampleOptions parseSampleOptions(const std::vector<std::string>& args) {
     else if (a.rfind("score=", 0) == 0) o.score = parseCount(a, value("score="), 1, 1 << 24);
     else if (a == "search") o.search = true;
     else if (a == "legacy") o.legacy = true;
+    else if (a == "device=cpu") o.device = DeviceType::kCPU;
+    else if (a == "device=cuda") o.device = DeviceType::kCUDA;
+    else if (a.rfind("device=", 0) == 0) fail("argument '", a, "': device must be cpu or cuda");
     else if (a.rfind("--datadir=", 0) == 0) {
       std::string d = value("--datadir=");
       if (d.empty()) fail("argument '", a, "': empty directory");
@@ -58,6 +63,12 @@ SampleOptions parseSampleOptions(const std::vector<std::string>& args) {
   }
   if (o.network.empty() && !o.help) fail("no network name given");
   return o;
+}
+
+DeviceType resolveDevice(const SampleOptions& opt) {
+  if (opt.device) return *opt.device;
+  return cudabridge::built() && cudabridge::unavailableReason().empty() ? DeviceType::kCUDA
+                                                                        : DeviceType::kCPU;
 }
 
 SampleFiles locateSampleFiles(const SampleOptions& opt) {

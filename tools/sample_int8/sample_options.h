@@ -1,8 +1,11 @@
 // sample_int8's arguments: `<network> [batch=N] [start=N] [score=N] [search] [legacy]
-// [--datadir=DIR]...` with the limits of CONTRACTS.md §6.
+// [device=cpu|cuda] [--datadir=DIR]...` with the limits of CONTRACTS.md §6.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "int8rt/builder.h"
 
 namespace int8rt::sample {
 
@@ -14,6 +17,8 @@ struct SampleOptions {
   bool search = false;
   bool legacy = false;
   bool help = false;
+  // device=cpu|cuda; absent: the GPU when one is present (resolveDevice), else the CPU.
+  std::optional<DeviceType> device;
   std::vector<std::string> dataDirs;  // --datadir, searched first, in order
   // Calibration: batches of 50, 10 of them, from batch 0.
   int calibrationBatchSize = 50;
@@ -33,6 +38,10 @@ struct SampleOptions {
 // Throws int8rt::Error with a one-line message on a bad or unknown argument.
 SampleOptions parseSampleOptions(const std::vector<std::string>& args);
 std::string sampleUsage();
+
+// The device the runs use: device= when given, else CUDA when this build has the CUDA backend
+// and a usable GPU is present, else the CPU.
+DeviceType resolveDevice(const SampleOptions& opt);
 
 struct SampleFiles {
   std::string dir;  // where deploy.prototxt was found

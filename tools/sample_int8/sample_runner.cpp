@@ -30,8 +30,9 @@ RunOutcome runPrecision(const SampleOptions& opt, const SampleFiles& files, Prec
   std::cout << name(p) << " run:" << opt.score << " batches of size " << opt.batch
             << " starting at " << opt.start << std::endl;
   RunOutcome out;
-  if (p == Precision::kFP16 && !platformHasFastFp16()) return out;
-  if (p == Precision::kINT8 && !platformHasFastInt8()) return out;
+  const DeviceType device = resolveDevice(opt);
+  if (p == Precision::kFP16 && !platformHasFastFp16(device)) return out;
+  if (p == Precision::kINT8 && !platformHasFastInt8(device)) return out;
 
   BatchStream stream(files.batches, opt.batch, 0);
   int64_t needed = static_cast<int64_t>(opt.start + opt.score) * opt.batch;
@@ -44,6 +45,7 @@ RunOutcome runPrecision(const SampleOptions& opt, const SampleFiles& files, Prec
   net.value()->name = opt.network;
   BuilderConfig config;
   config.maxBatchSize = opt.batch;
+  config.device = device;
   config.fp16 = p == Precision::kFP16;
   std::unique_ptr<IInt8Calibrator> calibrator;
   if (p == Precision::kINT8) {

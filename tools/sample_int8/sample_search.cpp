@@ -36,8 +36,8 @@ struct GridPoint {
 class GridSearch {
  public:
   GridSearch(const Network& net, const LegacyStatistics& stats, const SampleFiles& files,
-             const ValidationRange& range)
-      : net_(net), stats_(stats), range_(range),
+             const ValidationRange& range, DeviceType device)
+      : net_(net), stats_(stats), range_(range), device_(device),
         stream_(files.batches, range.batchSize, range.batches) {}
 
   void evaluate(const GridPoint& p) {
@@ -61,6 +61,7 @@ class GridSearch {
                                            range_.batchSize, p.cutoff(), p.quantile());
     BuilderConfig config;
     config.maxBatchSize = range_.batchSize;
+    config.device = device_;
     config.int8 = true;
     config.calibrator = &calibrator;
     config.timingIterations = 0;  // accuracy does not depend on which tactic wins
@@ -77,6 +78,7 @@ class GridSearch {
   const Network& net_;
   const LegacyStatistics& stats_;
   ValidationRange range_;
+  DeviceType device_;  // where the search engines run (statistics are collected on the CPU)
   BatchStream stream_;
   std::map<GridPoint, int64_t> scores_;  // top-1 count per evaluated point
   std::optional<GridPoint> best_;
@@ -119,7 +121,7 @@ SearchOutcome searchLegacyGrid(const SampleOptions& opt, const SampleFiles& file
                          opt.calibrationBatches, opt.firstCalibrationBatch);
   std::printf("search: collected the calibration statistics in %.3f s\n", stats.seconds());
 
-  GridSearch grid(*net.value(), stats, files, range);
+  GridSearch grid(*net.value(), stats, files, range, resolveDevice(opt));
   for (int index = 20; index <= 80; index += 10) grid.evaluate({100, index});
   for (int cutoff = 40; cutoff <= 70; cutoff += 5)
     for (int index = 20; index <= 80; index += 10) grid.evaluate({cutoff, index});
