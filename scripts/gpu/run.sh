@@ -8,6 +8,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 out="${OUT:-/tmp/int8rt-gpu}"; mkdir -p "$out"
 build="$(cat .dev/build_path)"
+if [[ ! -d .dev/build ]]; then
+  tar -xJf .dev/build.tar.xz -C .dev 2>/dev/null ||
+    python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' .dev/build.tar.xz .dev
+fi
 if [[ "$build" != "$root/.dev/build" ]]; then
   mkdir -p "$(dirname "$build")"; rm -rf "$build"; ln -s "$root/.dev/build" "$build"
 fi

@@ -35,6 +35,7 @@ CudaExecutionContext::CudaExecutionContext(const EngineImpl& engine, const CudaE
       start_(Event::create("inference timing")),
       stop_(Event::create("inference timing")),
       lastRun_(Event::create("the end of a run")),
+      legacyDone_(Event::create("the legacy stream's work before execute")),
       graphsEnabled_(cudaGraphsEnabled()) {
   // Recorded once so that waiting for "the previous run" before the first run is a no-op.
   checkCuda(cudaEventRecord(lastRun_.get(), stream_.get()), "cudaEventRecord");
@@ -171,6 +172,11 @@ Status CudaExecutionContext::enqueue(int64_t batch, void* const* bindings, void*
 
 Status CudaExecutionContext::execute(int64_t batch, void* const* bindings) {
   return guard([&] {
+    // The caller filled the bindings with plain cudaMemcpy (legacy stream), which may return
+    // before its DMA lands; our stream is non-blocking, so wait for that work explicitly, as a
+    // synchronous execute() must.
+    checkCuda(cudaEventRecord(legacyDone_.get(), cudaStreamLegacy), "cudaEventRecord");
+    checkCuda(cudaStreamWaitEvent(stream_.get(), legacyDone_.get(), 0), "cudaStreamWaitEvent");
     run(batch, bindings, stream_.get());
     checkCuda(cudaStreamSynchronize(stream_.get()), "execute");
   });

@@ -45,6 +45,7 @@ class CudaExecutionContext : public ExecutionContext {
   DeviceBuffer workspace_;
   Stream stream_;
   Event start_, stop_, lastRun_;
+  Event legacyDone_;  // execute() orders its run after the legacy default stream's work
   bool graphsEnabled_;
   GraphCache graphs_;
   ITensorObserver* observer_ = nullptr;
