@@ -3,7 +3,10 @@
 // below the setup batch, fused activations; plus what supports() must refuse.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
+#include "backends/cpu/common/kernel_util.h"
 #include "cuda_test_util.h"
 #include "unit/cpu_kernel_test_util.h"
 
@@ -145,9 +148,11 @@ void expectInt8Close(const std::vector<float>& got, const std::vector<float>& re
 }
 
 // Input scale sx; the output scale is set so that about 3 sigma of the outputs fit in INT8.
+constexpr const char* kImma = "cuda_conv2d_int8_imma_implicit_gemm";
+constexpr const char* kPatch = "cuda_conv2d_int8_imma_patch";
+
 void runInt8Case(const ConvCase& cc, const Layer& layer, const HostTensor& x, DataType outType,
-                 const std::string& tag) {
-  const std::string name = "cuda_conv2d_int8_imma_implicit_gemm";
+                 const std::string& tag, const std::string& name = kImma) {
   const float sx = 0.02f;
   KernelSetup s = typedSetup(layer, cc, DataType::kINT8, outType);
   s.inputScales = {sx};
@@ -156,7 +161,7 @@ void runInt8Case(const ConvCase& cc, const Layer& layer, const HostTensor& x, Da
   const std::vector<float> ref = runCpu("convolution_int8_ref", s, {x}).at(0).values();
   const bool exact = piecewiseLinear(cc.act);
   for (const std::string& config : configsFor(name, s)) {
-    const std::string what = std::string(cc.what) + " " + tag + " tile " + config;
+    const std::string what = std::string(cc.what) + " " + name + " " + tag + " tile " + config;
     SCOPED_TRACE(what);
     std::vector<HostTensor> got = runCuda(name, config, s, {x});
     ASSERT_EQ(got.size(), 1u);
@@ -195,9 +200,143 @@ TEST(CudaConv, Int8ImmaImplicitGemmAdversarialExtremes) {
     const float extremes[3] = {-128.f, 127.f, -127.f};
     for (float& e : v) e = extremes[rng() % 3];
     x.setValues(v);
-    runInt8Case(cc, layer, x, DataType::kINT8, "extreme-int8-out");
-    runInt8Case(cc, layer, x, DataType::kFLOAT, "extreme-float-out");
+    for (const char* name : {kImma, kPatch}) {
+      if (name == std::string(kPatch) && cc.k / cc.groups > 128) continue;  // not its shape
+      runInt8Case(cc, layer, x, DataType::kINT8, "extreme-int8-out", name);
+      runInt8Case(cc, layer, x, DataType::kFLOAT, "extreme-float-out", name);
+    }
   }
+}
+
+// ---- cuda_conv2d_int8_imma_patch: the same cases (outputs per group <= 128), a fused max
+// pool, and an FP32 input quantized on load.
+
+TEST(CudaConv, Int8PatchMatchesReference) {
+  I8RT_REQUIRE_GPU();
+  uint32_t seed = 500;
+  for (const ConvCase& cc : cases()) {
+    const Layer layer = makeConvLayer(cc, seed++);
+    const HostTensor x = randomTensor(runShape(cc), DataType::kINT8, seed++);
+    KernelSetup s = typedSetup(layer, cc, DataType::kINT8, DataType::kINT8);
+    s.inputScales = {0.02f};
+    s.outputScales = {0.1f};
+    const bool fits = cc.k / cc.groups <= 128;
+    EXPECT_EQ(findKernel(kPatch)->supports(s, currentDevice()), fits) << cc.what;
+    if (!fits) continue;
+    runInt8Case(cc, layer, x, DataType::kINT8, "int8-out", kPatch);
+    runInt8Case(cc, layer, x, DataType::kFLOAT, "float-out", kPatch);
+  }
+}
+
+// The oracle of a fused convolution + max pool: convolution_int8_ref on the unfused layer, then
+// pooling_int8_ref (INT8 out, same scale in and out) or pooling_ref (FP32 out). An FP32 input
+// is first quantized by identity_int8_ref with the input scale.
+std::vector<float> fusedOracle(const ConvCase& cc, const Layer& plain, const HostTensor& x,
+                               float sx, DataType outType, float outScale, Shape pool) {
+  HostTensor xq = x;
+  if (x.type == DataType::kFLOAT) {
+    const Layer id = cpu::test::makeLayer(IdentityParams{}, 1, "quantize");
+    KernelSetup sq = cpu::test::makeSetup(id, {{cc.setupBatch, cc.c, cc.h, cc.w}});
+    sq.outputTypes = {DataType::kINT8};
+    sq.outputScales = {sx};
+    xq = runCpu("identity_int8_ref", sq, {x}).at(0);
+  }
+  KernelSetup s = typedSetup(plain, cc, DataType::kINT8, outType);
+  s.inputScales = {sx};
+  s.outputScales = {outScale};
+  HostTensor conv = runCpu("convolution_int8_ref", s, {xq}).at(0);
+  if (pool.empty()) return conv.values();
+  PoolingParams pp;
+  pp.type = PoolingType::kMAX;
+  pp.window = pool;
+  pp.stride = pool;
+  const Layer pl = cpu::test::makeLayer(std::move(pp), 1, "pool");
+  KernelSetup sp = cpu::test::makeSetup(pl, {s.outputShapes[0]});
+  sp.inputTypes = sp.outputTypes = {outType};
+  sp.inputScales = sp.outputScales = {outScale};
+  return runCpu(outType == DataType::kINT8 ? "pooling_int8_ref" : "pooling_ref", sp, {conv})
+      .at(0)
+      .values();
+}
+
+struct FusedCase {
+  ConvCase cc;
+  Shape pool;  // empty: no pool
+  bool floatInput;
+};
+
+TEST(CudaConv, Int8PatchFusedPoolAndFloatInputMatchReference) {
+  I8RT_REQUIRE_GPU();
+  const std::vector<ConvCase>& cs = cases();
+  const std::vector<FusedCase> fused = {
+      {cs[0], {2, 2}, false}, {cs[0], {2, 2}, true}, {cs[1], {2, 2}, false},
+      {cs[1], {2, 2}, true},  {cs[1], {}, true},     {cs[2], {3, 2}, false},
+      {cs[3], {2, 2}, true},  {cs[5], {2, 3}, false}, {cs[6], {2, 2}, true},
+      {cs[7], {1, 2}, false}, {cs[8], {2, 1}, true},
+  };
+  uint32_t seed = 600;
+  for (const FusedCase& f : fused) {
+    const ConvCase& cc = f.cc;
+    const Layer plain = makeConvLayer(cc, seed);
+    Layer layer = makeConvLayer(cc, seed++);
+    std::get<ConvolutionParams>(layer.params).fusedMaxPool = f.pool;
+    // FP32 inputs of scale 3 with sx 0.02: some saturate at +-127 / -128.
+    const HostTensor x = f.floatInput ? randomTensor(runShape(cc), DataType::kFLOAT, seed++, 3.f)
+                                      : randomTensor(runShape(cc), DataType::kINT8, seed++);
+    const float sx = 0.02f;
+    const float sigma = std::sqrt(static_cast<float>(reductionOf(cc))) * 74.f * sx * 0.6f;
+    for (DataType outType : {DataType::kINT8, DataType::kFLOAT}) {
+      const float outScale = outType == DataType::kINT8 ? 3.f * sigma / 127.f : 0.f;
+      const std::vector<float> ref = fusedOracle(cc, plain, x, sx, outType, outScale, f.pool);
+      KernelSetup s = typedSetup(layer, cc, x.type, outType);
+      s.inputScales = {sx};
+      s.outputScales = {outScale};
+      for (const char* old : {kImma, "cuda_conv2d_fp32_implicit_gemm"}) {
+        if (!f.pool.empty()) {
+          EXPECT_FALSE(findKernel(old)->supports(s, currentDevice()));
+        }
+      }
+      if (f.floatInput) {
+        EXPECT_FALSE(findKernel(kImma)->supports(s, currentDevice()));
+      }
+      for (const std::string& config : configsFor(kPatch, s)) {
+        const std::string what = std::string(cc.what) + " pool " + cpu::shapeText(f.pool) +
+                                 (f.floatInput ? " fp32-in" : " int8-in") +
+                                 (outType == DataType::kINT8 ? " int8-out " : " float-out ") + config;
+        SCOPED_TRACE(what);
+        std::vector<HostTensor> got = runCuda(kPatch, config, s, {x});
+        ASSERT_EQ(got.size(), 1u);
+        if (outType == DataType::kINT8)
+          expectInt8Close(got[0].values(), ref, piecewiseLinear(cc.act), what);
+        else
+          EXPECT_TRUE(allNear(got[0].values(), ref, 0.f, 0.f));
+      }
+    }
+  }
+}
+
+TEST(CudaConv, FusedPoolIsRefusedByTheOtherKernels) {
+  I8RT_REQUIRE_GPU();
+  const ConvCase& cc = cases()[1];
+  Layer layer = makeConvLayer(cc, 3);
+  std::get<ConvolutionParams>(layer.params).fusedMaxPool = {2, 2};
+  const KernelSetup f = typedSetup(layer, cc, DataType::kFLOAT, DataType::kFLOAT);
+  const KernelSetup h = typedSetup(layer, cc, DataType::kHALF, DataType::kHALF);
+  KernelSetup q = typedSetup(layer, cc, DataType::kINT8, DataType::kINT8);
+  q.inputScales = {0.1f};
+  q.outputScales = {0.2f};
+  EXPECT_FALSE(findKernel("cuda_conv2d_fp32_implicit_gemm")->supports(f, currentDevice()));
+  EXPECT_FALSE(findKernel("cuda_conv2d_fp16_hmma_implicit_gemm")->supports(h, currentDevice()));
+  EXPECT_FALSE(findKernel(kImma)->supports(q, currentDevice()));
+  const Candidate* patch = findKernel(kPatch);
+  EXPECT_TRUE(patch->supports(q, currentDevice()));
+  EXPECT_FALSE(patch->supports(h, currentDevice()));
+  EXPECT_FALSE(patch->supports(f, currentDevice()));  // FP32 input without a scale
+  KernelSetup fq = f;
+  fq.inputScales = {0.1f};
+  EXPECT_TRUE(patch->supports(fq, currentDevice()));
+  EXPECT_THROW(patch->create(q, "rows3"), Error);
+  EXPECT_NE(patch->create(q, ""), nullptr);
 }
 
 TEST(CudaConv, SupportsRefusesWhatItCannotRun) {
@@ -266,64 +405,101 @@ TEST(CudaConv, SupportsRefusesWhatItCannotRun) {
 namespace int8rt::cuda::test {
 namespace {
 
-// Not a correctness test: prints the time of every config of the three kernels on LeNet's two
-// convolutions at batch 100 and 8192 (CUDA events over a graph of 200
-// back-to-back launches).
+// Not a correctness test: prints the time of every config of the convolution kernels on
+// LeNet's two convolutions at batch 100 and 8192: the median over 5 launches of a CUDA graph of
+// 100 back-to-back enqueues, each run rotating over enough input/output buffers (>= 64 MB) that
+// batch 8192 does not run from L2. Also the patch kernel with the fused 2x2 max pool, with and
+// without an FP32 input.
+double timeKernel(const Candidate& c, const KernelSetup& s, const std::string& config,
+                  const Shape& xs, DataType inType, const Shape& ys, DataType outType) {
+  std::unique_ptr<Kernel> k = c.create(s, config);
+  const size_t xBytes = count(xs) * elementSize(inType), yBytes = count(ys) * elementSize(outType);
+  const int sets = static_cast<int>(std::min<size_t>(16, 1 + (64u << 20) / (xBytes + yBytes)));
+  std::vector<DeviceBuffer> xb, yb;
+  std::vector<RunArgs> args(sets);
+  for (int i = 0; i < sets; ++i) {
+    xb.emplace_back(xBytes, "x");
+    yb.emplace_back(yBytes, "y");
+    checkCuda(cudaMemset(xb.back().get(), 1, xBytes), "memset");
+    args[i].inputs.push_back({xb.back().get(), xs, inType});
+    args[i].outputs.push_back({yb.back().get(), ys, outType});
+  }
+  cudaStream_t stream;
+  checkCuda(cudaStreamCreate(&stream), "stream");
+  for (RunArgs& a : args) a.stream = stream;
+  constexpr int kRuns = 100;
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  checkCuda(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "capture");
+  for (int i = 0; i < kRuns; ++i) k->enqueue(args[i % sets]);
+  checkCuda(cudaStreamEndCapture(stream, &graph), "end capture");
+  checkCuda(cudaGraphInstantiate(&exec, graph, 0), "instantiate");
+  checkCuda(cudaGraphLaunch(exec, stream), "warm-up");
+  cudaEvent_t e0, e1;
+  cudaEventCreate(&e0);
+  cudaEventCreate(&e1);
+  std::vector<double> us;
+  for (int rep = 0; rep < 5; ++rep) {
+    cudaEventRecord(e0, stream);
+    checkCuda(cudaGraphLaunch(exec, stream), "graph launch");
+    cudaEventRecord(e1, stream);
+    checkCuda(cudaEventSynchronize(e1), "timing");
+    float ms = 0.f;
+    cudaEventElapsedTime(&ms, e0, e1);
+    us.push_back(1000.0 * ms / kRuns);
+  }
+  std::sort(us.begin(), us.end());
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  cudaStreamDestroy(stream);
+  return us[us.size() / 2];
+}
+
 TEST(CudaConv, LenetTimings) {
   I8RT_REQUIRE_GPU();
   struct Net {
     const char* what;
     int64_t c, h, k;
   };
+  struct Variant {
+    const char* name;
+    DataType in, out;
+    bool pool;
+  };
+  const Variant variants[] = {
+      {"cuda_conv2d_fp32_implicit_gemm", DataType::kFLOAT, DataType::kFLOAT, false},
+      {"cuda_conv2d_fp16_hmma_implicit_gemm", DataType::kHALF, DataType::kHALF, false},
+      {kImma, DataType::kINT8, DataType::kINT8, false},
+      {kPatch, DataType::kINT8, DataType::kINT8, false},
+      {kPatch, DataType::kINT8, DataType::kINT8, true},
+      {kPatch, DataType::kFLOAT, DataType::kINT8, true},
+  };
+  std::printf("TIMING device %s\n", currentDevice().name.c_str());
   for (const Net& net : {Net{"conv1", 1, 28, 20}, Net{"conv2", 20, 12, 50}}) {
     for (int64_t batch : {100, 8192}) {
       const ConvCase cc{net.what, batch, batch, net.c, net.h, net.h, net.k, 5, 5, {}, {}, {}, {}, 1,
                         ActivationType::kRELU};
-      const Layer layer = makeConvLayer(cc, 7);
-      for (auto [name, type] : {std::pair{"cuda_conv2d_fp32_implicit_gemm", DataType::kFLOAT},
-                                std::pair{"cuda_conv2d_fp16_hmma_implicit_gemm", DataType::kHALF},
-                                std::pair{"cuda_conv2d_int8_imma_implicit_gemm", DataType::kINT8}}) {
-        KernelSetup s = typedSetup(layer, cc, type, type);
+      for (const Variant& v : variants) {
+        Layer layer = makeConvLayer(cc, 7);
+        if (v.pool) std::get<ConvolutionParams>(layer.params).fusedMaxPool = {2, 2};
+        KernelSetup s = typedSetup(layer, cc, v.in, v.out);
         s.inputScales = {0.02f};
         s.outputScales = {0.05f};
-        const Candidate* c = findKernel(name);
-        ASSERT_TRUE(c && c->supports(s, currentDevice()));
-        const Shape xs = runShape(cc), ys = s.outputShapes[0];
-        DeviceBuffer x(count(xs) * elementSize(type)), y(count(ys) * elementSize(type));
-        checkCuda(cudaMemset(x.get(), 1, x.bytes()), "memset");
+        const Candidate* c = findKernel(v.name);
+        ASSERT_TRUE(c && c->supports(s, currentDevice())) << v.name;
         for (const std::string& config : configsOf(*c, s, currentDevice())) {
-          std::unique_ptr<Kernel> k = c->create(s, config);
-          RunArgs args;
-          args.inputs.push_back({x.get(), xs, type});
-          args.outputs.push_back({y.get(), ys, type});
-          cudaStream_t stream;
-          checkCuda(cudaStreamCreate(&stream), "stream");
-          args.stream = stream;
-          cudaEvent_t e0, e1;
-          cudaEventCreate(&e0);
-          cudaEventCreate(&e1);
-          // Captured into a graph, as the engine runs it: times the GPU, not the launch path.
-          constexpr int kRuns = 200;
-          cudaGraph_t graph;
-          cudaGraphExec_t exec;
-          checkCuda(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "capture");
-          for (int i = 0; i < kRuns; ++i) k->enqueue(args);
-          checkCuda(cudaStreamEndCapture(stream, &graph), "end capture");
-          checkCuda(cudaGraphInstantiate(&exec, graph, 0), "instantiate");
-          checkCuda(cudaGraphLaunch(exec, stream), "warm-up");
-          cudaEventRecord(e0, stream);
-          checkCuda(cudaGraphLaunch(exec, stream), "graph launch");
-          cudaEventRecord(e1, stream);
-          checkCuda(cudaEventSynchronize(e1), "timing");
-          cudaGraphExecDestroy(exec);
-          cudaGraphDestroy(graph);
-          float ms = 0.f;
-          cudaEventElapsedTime(&ms, e0, e1);
-          std::printf("TIMING %s batch %lld %s %s: %.2f us\n", net.what, static_cast<long long>(batch),
-                      name, config.c_str(), 1000.f * ms / kRuns);
-          cudaEventDestroy(e0);
-          cudaEventDestroy(e1);
-          cudaStreamDestroy(stream);
+          char label[256];
+          std::snprintf(label, sizeof label, "%s batch %lld %s%s%s %s", net.what,
+                        static_cast<long long>(batch), v.name, v.pool ? " +pool2x2" : "",
+                        v.in == DataType::kFLOAT && v.out == DataType::kINT8 ? " +fp32-in" : "",
+                        config.c_str());
+          // I8RT_CONV_TIMING=<substring of a label> times only the matching runs (profiling).
+          const char* only = std::getenv("I8RT_CONV_TIMING");
+          if (only && !std::strstr(label, only)) continue;
+          const double us = timeKernel(*c, s, config, runShape(cc), v.in, s.outputShapes[0], v.out);
+          std::printf("TIMING %s: %.2f us\n", label, us);
         }
       }
     }

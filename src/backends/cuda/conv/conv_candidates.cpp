@@ -156,8 +156,11 @@ std::unique_ptr<Kernel> create(const KernelSetup& s, const std::string& config) 
 
 }  // namespace
 
+std::vector<Candidate> patchConvolutionCandidates();  // conv_patch_candidate.cpp
+
 std::vector<Candidate> convolutionCandidates() {
-  return {
+  std::vector<Candidate> out = patchConvolutionCandidates();  // fastest INT8 first
+  std::vector<Candidate> rest = {
       {nameOf(Flavor::kImma), LayerKind::kCONVOLUTION, DataType::kINT8, supportsImma,
        configs<Flavor::kImma>, create<Flavor::kImma>},
       {nameOf(Flavor::kHmma), LayerKind::kCONVOLUTION, DataType::kHALF, supportsHmma,
@@ -165,6 +168,8 @@ std::vector<Candidate> convolutionCandidates() {
       {nameOf(Flavor::kFp32), LayerKind::kCONVOLUTION, DataType::kFLOAT, supportsFp32,
        configs<Flavor::kFp32>, create<Flavor::kFp32>},
   };
+  out.insert(out.end(), rest.begin(), rest.end());
+  return out;
 }
 
 }  // namespace int8rt::cuda

@@ -18,7 +18,20 @@ bool rankOk(const Shape& v) { return v.empty() || v.size() == 2; }
 
 }  // namespace
 
-bool supportedConv2d(const KernelSetup& s) {
+void convOutputPlane(const KernelSetup& s, int64_t& oh, int64_t& ow) {
+  const auto& p = s.layer->as<ConvolutionParams>();
+  const Shape& x = s.inputShapes[0];
+  int64_t out[2];
+  for (int i = 0; i < 2; ++i) {
+    const int64_t span = x[2 + i] + cpu::dimOr(p.padBegin, i, 0) + cpu::dimOr(p.padEnd, i, 0) -
+                         (p.kernel[i] - 1) * cpu::dimOr(p.dilation, i, 1) - 1;
+    out[i] = span < 0 ? 0 : span / cpu::dimOr(p.stride, i, 1) + 1;
+  }
+  oh = out[0];
+  ow = out[1];
+}
+
+bool supportedConv2d(const KernelSetup& s, bool allowFusedPool) {
   if (!cpu::isKind(s, LayerKind::kCONVOLUTION)) return false;
   if (s.inputShapes.size() != 1 || s.inputTypes.size() != 1 || s.outputShapes.size() != 1 ||
       s.outputTypes.size() != 1)
@@ -40,6 +53,18 @@ bool supportedConv2d(const KernelSetup& s) {
   const int64_t reduction = c / p.groups * p.kernel[0] * p.kernel[1];
   if (p.weights.count() != k * reduction || (!p.bias.empty() && p.bias.count() != k)) return false;
   if (!cpu::isValidActivation(p.activation)) return false;
+  // The output plane: the convolution's, or the fused pool's (window == stride, floor).
+  int64_t oh = 0, ow = 0;
+  convOutputPlane(s, oh, ow);
+  if (oh < 1 || ow < 1) return false;
+  if (!p.fusedMaxPool.empty()) {
+    if (!allowFusedPool || p.fusedMaxPool.size() != 2 || p.fusedMaxPool[0] < 1 ||
+        p.fusedMaxPool[1] < 1 || p.fusedMaxPool[0] > oh || p.fusedMaxPool[1] > ow)
+      return false;
+    oh /= p.fusedMaxPool[0];
+    ow /= p.fusedMaxPool[1];
+  }
+  if (y[2] != oh || y[3] != ow) return false;
   // Tap displacements are packed in 16 bits (conv_params.h); indices are int.
   const int64_t span0 = (p.kernel[0] - 1) * cpu::dimOr(p.dilation, 0, 1);
   const int64_t span1 = (p.kernel[1] - 1) * cpu::dimOr(p.dilation, 1, 1);

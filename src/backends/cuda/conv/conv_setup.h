@@ -13,7 +13,12 @@ namespace int8rt::cuda::conv {
 // A 2-D convolution (4-D NCHW input) the kernels can run, whatever the types: kernel, strides,
 // pads and dilations of rank 2, groups dividing C and K, weights and bias of the right size, a
 // known activation, planes below 2^14 and every tensor below 2^31 elements (int indexing).
-bool supportedConv2d(const KernelSetup& s);
+// A fused max pool (ConvolutionParams::fusedMaxPool) is refused unless allowFusedPool (then the
+// output shape must be the pooled one: window == stride, floor rounding).
+bool supportedConv2d(const KernelSetup& s, bool allowFusedPool = false);
+
+// The convolution's own output plane (before any fused pool), from the layer's parameters.
+void convOutputPlane(const KernelSetup& s, int64_t& oh, int64_t& ow);
 
 // From a supported setup (throws otherwise).
 ConvGeometry makeConvGeometry(const KernelSetup& s);

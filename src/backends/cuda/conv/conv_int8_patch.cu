@@ -1,0 +1,406 @@
+// The patch-staged INT8 convolution (see conv_patch.h for the plan): IMMA m16n8k32 with the
+// whole receptive field of a band of output rows in shared memory, the CPU's Int8Epilogue bit
+// for bit (fmaf(float(acc), mult, bias), activation), the fused max pool over the activated
+// floats, then requantizeValue or the float, exactly as convolution_int8_ref followed by
+// pooling_int8_ref (max commutes with the monotonic requantization).
+#include "backends/cuda/conv/conv_device.cuh"
+#include "backends/cuda/conv/conv_patch.h"
+#include "backends/cuda/conv/conv_patch_launch.h"
+#include "backends/cuda/cuda_check.h"
+#include "backends/cuda/layers/dm_convert.cuh"
+
+namespace int8rt::cuda::conv {
+
+namespace {
+
+constexpr int kThreads = 128, kWarps = kThreads / 32;
+
+__device__ __forceinline__ uint32_t packBytes(int8_t a, int8_t b, int8_t c, int8_t d) {
+  return static_cast<uint32_t>(static_cast<uint8_t>(a)) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(b)) << 8) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(c)) << 16) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(d)) << 24);
+}
+
+__device__ __forceinline__ void imma(int (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+      "{%8,%9}, {%0,%1,%2,%3};\n"
+      : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// floor(i / d) for 0 <= i, d < 2^21 with inv = 1.f / d: (i + 0.5) / d is at least 0.5 / d
+// away from an integer and the float error stays below that, so the truncation is exact.
+__device__ __forceinline__ int fastDiv(int i, float inv) {
+  return static_cast<int>(__fmul_rn(static_cast<float>(i) + 0.5f, inv));
+}
+
+__device__ __forceinline__ void cpAsync4(void* dst, const void* src, bool valid) {
+  const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(d), "l"(src), "r"(valid ? 4 : 0));
+}
+__device__ __forceinline__ void cpAsync16(void* dst, const void* src, bool valid) {
+  const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::); }
+__device__ __forceinline__ void cpAsyncWaitOlder() { asm volatile("cp.async.wait_group 1;\n" ::); }
+
+struct Band {
+  int b, row0;
+};
+__device__ __forceinline__ Band bandAt(const PatchGeometry& g, int band) {
+  const int b = band / g.bandsPerImage;
+  return {b, (band - b * g.bandsPerImage) * g.rows};
+}
+
+// wordCopy: starts the asynchronous copy of a band's patch (whole rows, zero outside the image;
+// cp.async with a source size of 0 writes zeros) into `raw`: int8 words, or FP32 x 4.
+template <bool kFloatIn>
+__device__ __forceinline__ void issuePatchCopy(const PatchLaunch& l, unsigned char* raw, int band,
+                                               int group, int tid) {
+  const PatchGeometry& g = l.geo;
+  const Band bd = bandAt(g, band);
+  const int plane = g.h * g.w;
+  const int chanBase = (bd.b * g.c + group * g.cg) * plane;
+  const int first = (bd.row0 * g.strideH - g.padH) * g.w;  // the patch's first element in a plane
+  const int wordsPerChan = g.patchH * g.w / 4;
+  const float inv = 1.f / static_cast<float>(wordsPerChan);
+  for (int i = tid; i < g.cg * wordsPerChan; i += kThreads) {
+    const int c = fastDiv(i, inv), j = i - c * wordsPerChan;
+    const int off = first + 4 * j;
+    const bool inside = off >= 0 && off < plane;
+    const int at = chanBase + c * plane + (inside ? off : 0);
+    // The flat word index i is also the patch's (c * patchH * patchW + 4 j) / 4.
+    if (kFloatIn)
+      cpAsync16(raw + 16 * i, static_cast<const float*>(l.x) + at, inside);
+    else
+      cpAsync4(raw + 4 * i, static_cast<const int8_t*>(l.x) + at, inside);
+  }
+}
+
+// Not wordCopy: gathers the band's patch element by element (padding in W), quantizing an FP32
+// input on load.
+template <bool kFloatIn>
+__device__ __forceinline__ void gatherPatch(const PatchLaunch& l, int8_t* patch, int band,
+                                            int group, int tid) {
+  const PatchGeometry& g = l.geo;
+  const Band bd = bandAt(g, band);
+  const int plane = g.h * g.w;
+  const int chanBase = (bd.b * g.c + group * g.cg) * plane;
+  const int iy0 = bd.row0 * g.strideH - g.padH;
+  const int perChan = g.patchH * g.patchW;
+  const float invChan = 1.f / static_cast<float>(perChan), invW = 1.f / static_cast<float>(g.patchW);
+  for (int i = tid; i < g.cg * perChan; i += kThreads) {
+    const int c = fastDiv(i, invChan), rem = i - c * perChan;
+    const int py = fastDiv(rem, invW), px = rem - py * g.patchW;
+    const int iy = iy0 + py, ix = px - g.padW;
+    int8_t v = 0;
+    if (static_cast<unsigned>(iy) < static_cast<unsigned>(g.h) &&
+        static_cast<unsigned>(ix) < static_cast<unsigned>(g.w)) {
+      const int off = chanBase + c * plane + iy * g.w + ix;
+      v = kFloatIn ? dm::quantizeOne(__ldg(static_cast<const float*>(l.x) + off), l.inScale)
+                   : static_cast<const int8_t*>(l.x)[off];
+    }
+    patch[i] = v;
+  }
+}
+
+template <int MI, bool kFloatIn>
+__global__ void __launch_bounds__(kThreads) convInt8PatchKernel(const PatchLaunch l) {
+  constexpr int NI = MI >= 8 ? 1 : 8 / MI;  // columns of 8 per warp chunk
+  constexpr int kChunk = 8 * NI;
+  extern __shared__ __align__(16) unsigned char smem[];
+  const PatchGeometry& g = l.geo;
+  const int kp = g.reductionPadded, wStride = kp + 16;
+  unsigned char* sW = smem;
+  const int tapsAt = g.mRows * wStride;
+  const uint4* sTaps = reinterpret_cast<const uint4*>(smem + tapsAt);
+  unsigned char* const sRaw0 = smem + tapsAt + 2 * kp;  // raw buffer b at sRaw0 + b * rawBytes
+  const bool ownPatch = !g.wordCopy || kFloatIn;  // else the patch is the raw int8 buffer
+  int8_t* sPatch = reinterpret_cast<int8_t*>(sRaw0 + 2 * g.rawBytes);
+  float* sOut = reinterpret_cast<float*>(sRaw0 + 2 * g.rawBytes + (ownPatch ? g.patchBytes : 0));
+  int* sQOff = reinterpret_cast<int*>(sOut + g.kg * g.outStride);
+
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int gid = lane >> 2, tig = lane & 3;
+  const int group = blockIdx.y;
+
+  // Once per CTA, all asynchronous (one group with the first band's patch, so that the L2 / DRAM
+  // latencies overlap): the group's weight rows and the tap table; then the window origins of
+  // the pooled outputs of a band.
+  const int bands = l.batch * g.bandsPerImage;
+  {
+    const int chunksPerRow = kp / 16;
+    const uint4* src = reinterpret_cast<const uint4*>(l.weights + group * l.weightGroupStride);
+    const float inv = 1.f / static_cast<float>(chunksPerRow);
+    for (int i = tid; i < g.mRows * chunksPerRow; i += kThreads) {
+      const int row = fastDiv(i, inv), ch = i - row * chunksPerRow;
+      cpAsync16(sW + row * wStride + 16 * ch, src + i, true);
+    }
+    const uint4* tsrc = reinterpret_cast<const uint4*>(l.taps);
+    for (int i = tid; i < kp / 8; i += kThreads)
+      cpAsync16(smem + tapsAt + 16 * i, tsrc + i, true);
+    if (g.wordCopy && blockIdx.x < bands) issuePatchCopy<kFloatIn>(l, sRaw0, blockIdx.x, group, tid);
+    cpAsyncCommit();
+    const int nq = (g.rows / g.poolH) * g.pw;
+    for (int q = tid; q < nq; q += kThreads) {
+      const int qy = q / g.pw, qx = q - qy * g.pw;
+      sQOff[q] = qy * g.poolH * g.ow + qx * g.poolW;
+    }
+  }
+  // This thread's epilogue rows: m = 16 mi + gid + 8 h.
+  float mult[MI][2], bias[MI][2];
+#pragma unroll
+  for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int m = 16 * mi + gid + 8 * h;
+      const int k = group * g.kg + (m < g.kg ? m : 0);
+      mult[mi][h] = __ldg(l.epi.mult + k);
+      bias[mi][h] = __ldg(l.epi.bias + k);
+    }
+
+  int buf = 0;
+  for (int band = blockIdx.x; band < bands; band += gridDim.x, buf ^= 1) {
+    const Band bd = bandAt(g, band);
+    const int b = bd.b, row0 = bd.row0;
+    const int rowsHere = min(g.rows, g.usedRows - row0);
+    // The next band's patch streams in while this one computes (its buffer was last read
+    // before the previous band's mid barrier). The group of the first band also holds the
+    // weights and taps.
+    if (g.wordCopy && band + gridDim.x < bands)
+      issuePatchCopy<kFloatIn>(l, sRaw0 + (buf ^ 1) * g.rawBytes, band + gridDim.x, group, tid);
+    cpAsyncCommit();
+    cpAsyncWaitOlder();
+    __syncthreads();  // this band's patch landed; the previous band's store pass is done
+    const int8_t* patch = reinterpret_cast<const int8_t*>(sRaw0 + buf * g.rawBytes);
+    if (!g.wordCopy) {
+      gatherPatch<kFloatIn>(l, sPatch, band, group, tid);
+      __syncthreads();
+      patch = sPatch;
+    } else if (kFloatIn) {
+      const float4* raw = reinterpret_cast<const float4*>(sRaw0 + buf * g.rawBytes);
+      for (int i = tid; i < g.patchBytes / 4; i += kThreads) {
+        const float4 f = raw[i];
+        reinterpret_cast<uint32_t*>(sPatch)[i] =
+            packBytes(dm::quantizeOne(f.x, l.inScale), dm::quantizeOne(f.y, l.inScale),
+                      dm::quantizeOne(f.z, l.inScale), dm::quantizeOne(f.w, l.inScale));
+      }
+      __syncthreads();
+      patch = sPatch;
+    }
+
+    const int columns = rowsHere * g.ow;
+    // A 2x2 pool is taken in registers when each warp chunk has pairs of 8-column blocks: block
+    // 2j holds the top row and block 2j + 1 the bottom row of windows 4j..4j+3 of the chunk, so
+    // accumulator columns 2 tig, 2 tig + 1 of both blocks are one window (window tig).
+    const bool regPool = NI >= 2 && g.poolH == 2 && g.poolW == 2;
+    const int windows = (rowsHere / 2) * g.pw;  // regPool: pooled outputs per channel of the band
+    const int chunks = regPool ? (windows + 2 * NI - 1) / (2 * NI) : (columns + kChunk - 1) / kChunk;
+    for (int chunk = warp; chunk < chunks; chunk += kWarps) {
+      const int8_t* colPtr[NI];
+#pragma unroll
+      for (int ni = 0; ni < NI; ++ni) {
+        int oy, ox;
+        if (regPool) {
+          int q = chunk * 2 * NI + (ni >> 1) * 4 + (gid >> 1);
+          q = q < windows ? q : windows - 1;  // past the band: computed, never stored
+          const int qy = q / g.pw, qx = q - qy * g.pw;
+          oy = 2 * qy + (ni & 1);
+          ox = 2 * qx + (gid & 1);
+        } else {
+          int n = chunk * kChunk + ni * 8 + gid;
+          n = n < columns ? n : columns - 1;
+          oy = n / g.ow;
+          ox = n - oy * g.ow;
+        }
+        colPtr[ni] = patch + oy * g.strideH * g.patchW + ox * g.strideW;
+      }
+      int acc[MI][NI][4];
+#pragma unroll
+      for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+        for (int ni = 0; ni < NI; ++ni)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) acc[mi][ni][e] = 0;
+
+      for (int kt = 0; kt < kp / 32; ++kt) {
+        const uint4 t = sTaps[kt * 4 + tig];
+        const int o[8] = {static_cast<int>(t.x & 0xffff), static_cast<int>(t.x >> 16),
+                          static_cast<int>(t.y & 0xffff), static_cast<int>(t.y >> 16),
+                          static_cast<int>(t.z & 0xffff), static_cast<int>(t.z >> 16),
+                          static_cast<int>(t.w & 0xffff), static_cast<int>(t.w >> 16)};
+        uint32_t a[MI][4];
+#pragma unroll
+        for (int mi = 0; mi < MI; ++mi) {
+          const uint32_t* r0 = reinterpret_cast<const uint32_t*>(sW + (16 * mi + gid) * wStride + kt * 32);
+          const uint32_t* r8 = reinterpret_cast<const uint32_t*>(sW + (16 * mi + gid + 8) * wStride + kt * 32);
+          a[mi][0] = r0[tig];
+          a[mi][1] = r8[tig];
+          a[mi][2] = r0[tig + 4];
+          a[mi][3] = r8[tig + 4];
+        }
+#pragma unroll
+        for (int ni = 0; ni < NI; ++ni) {
+          const int8_t* p = colPtr[ni];
+          const uint32_t b0 = packBytes(p[o[0]], p[o[1]], p[o[2]], p[o[3]]);
+          const uint32_t b1 = packBytes(p[o[4]], p[o[5]], p[o[6]], p[o[7]]);
+#pragma unroll
+          for (int mi = 0; mi < MI; ++mi) imma(acc[mi][ni], a[mi], b0, b1);
+        }
+      }
+      // Accumulators: c0, c1 at row gid, columns 2 tig, 2 tig + 1; c2, c3 at row gid + 8.
+      auto epilogue = [&](int acc0, float m, float b) {
+        return activateFast(__fmaf_rn(static_cast<float>(acc0), m, b), l.epi.act);
+      };
+      if (regPool) {
+#pragma unroll
+        for (int j = 0; j < NI / 2; ++j) {
+          const int q = chunk * 2 * NI + j * 4 + tig;
+          if (q >= windows) continue;
+#pragma unroll
+          for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+              const int m = 16 * mi + gid + 8 * h;
+              if (m >= g.kg) continue;
+              const int* top = acc[mi][2 * j];
+              const int* bottom = acc[mi][2 * j + 1];
+              float v;
+              if (l.poolOnAccumulators) {
+                // The epilogue is non-decreasing in acc: its max is the epilogue of the max.
+                v = epilogue(max(max(top[2 * h], top[2 * h + 1]), max(bottom[2 * h], bottom[2 * h + 1])),
+                             mult[mi][h], bias[mi][h]);
+              } else {
+                v = fmaxf(fmaxf(epilogue(top[2 * h], mult[mi][h], bias[mi][h]),
+                                epilogue(top[2 * h + 1], mult[mi][h], bias[mi][h])),
+                          fmaxf(epilogue(bottom[2 * h], mult[mi][h], bias[mi][h]),
+                                epilogue(bottom[2 * h + 1], mult[mi][h], bias[mi][h])));
+              }
+              sOut[m * g.outStride + q] = v;
+            }
+        }
+        continue;
+      }
+#pragma unroll
+      for (int ni = 0; ni < NI; ++ni) {
+        const int n = chunk * kChunk + ni * 8 + 2 * tig;
+        if (n >= columns) continue;
+#pragma unroll
+        for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const int m = 16 * mi + gid + 8 * h;
+            if (m >= g.kg) continue;
+            const float v0 = epilogue(acc[mi][ni][2 * h], mult[mi][h], bias[mi][h]);
+            const float v1 = epilogue(acc[mi][ni][2 * h + 1], mult[mi][h], bias[mi][h]);
+            *reinterpret_cast<float2*>(sOut + m * g.outStride + n) = make_float2(v0, v1);
+          }
+      }
+    }
+    __syncthreads();
+
+    // Store pass: max over each pool window (1x1 without a pool) of the activated floats,
+    // then requantize; 4 consecutive outputs per thread where the rows allow (one 32-bit or
+    // 128-bit store), coalesced along the NCHW rows.
+    const int nq = (rowsHere / g.poolH) * g.pw;
+    const int planeOut = g.ph * g.pw;
+    const int outBase = (b * g.k + group * g.kg) * planeOut + (row0 / g.poolH) * g.pw;
+    const bool pooled = g.poolH * g.poolW > 1 && !regPool;  // else sOut holds the outputs
+    auto windowMax = [&](int m, int q) {
+      const float* src = sOut + m * g.outStride + (pooled ? sQOff[q] : q);
+      if (!pooled) return src[0];
+      float v = src[0];
+      for (int dy = 0; dy < g.poolH; ++dy)
+        for (int dx = 0; dx < g.poolW; ++dx) v = fmaxf(v, src[dy * g.ow + dx]);
+      return v;
+    };
+    if (nq % 4 == 0 && planeOut % 4 == 0 && outBase % 4 == 0) {
+      const int nv = nq / 4;
+      const float inv = 1.f / static_cast<float>(nv);
+      for (int i = tid; i < g.kg * nv; i += kThreads) {
+        const int m = fastDiv(i, inv), q = 4 * (i - m * nv);
+        float v[4];
+#pragma unroll
+        for (int e = 0; e < 4; ++e) v[e] = windowMax(m, q + e);
+        const int idx = outBase + m * planeOut + q;
+        if (l.epi.outInt8) {
+          const float s = l.epi.outInvScale;
+          *reinterpret_cast<uint32_t*>(static_cast<int8_t*>(l.y) + idx) =
+              packBytes(requantize(v[0], s), requantize(v[1], s), requantize(v[2], s), requantize(v[3], s));
+        } else {
+          *reinterpret_cast<float4*>(static_cast<float*>(l.y) + idx) = make_float4(v[0], v[1], v[2], v[3]);
+        }
+      }
+    } else {
+      const float inv = 1.f / static_cast<float>(nq);
+      for (int i = tid; i < g.kg * nq; i += kThreads) {
+        const int m = fastDiv(i, inv), q = i - m * nq;
+        const float v = windowMax(m, q);
+        const int idx = outBase + m * planeOut + q;
+        if (l.epi.outInt8)
+          static_cast<int8_t*>(l.y)[idx] = requantize(v, l.epi.outInvScale);
+        else
+          static_cast<float*>(l.y)[idx] = v;
+      }
+    }
+  }
+}
+
+template <int MI, bool kFloatIn>
+void launchInstance(const PatchLaunch& l, cudaStream_t stream) {
+  const int bands = l.batch * l.geo.bandsPerImage;
+  const dim3 grid(bands < l.grid ? bands : l.grid, l.geo.groups);
+  convInt8PatchKernel<MI, kFloatIn><<<grid, kThreads, l.geo.smemBytes, stream>>>(l);
+}
+
+template <int MI, bool kFloatIn>
+int prepareInstance(int smemBytes) {
+  auto* fn = convInt8PatchKernel<MI, kFloatIn>;
+  checkCuda(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, kPatchSmemLimit),
+            "cuda_conv2d_int8_imma_patch: shared memory of ", kPatchSmemLimit, " bytes");
+  int perSm = 0;
+  checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, fn, kThreads, smemBytes),
+            "cuda_conv2d_int8_imma_patch: occupancy");
+  return perSm < 1 ? 1 : perSm;
+}
+
+template <bool kFloatIn>
+int prepareFor(int mRows, int smemBytes) {
+  switch (mRows) {
+    case 16: return prepareInstance<1, kFloatIn>(smemBytes);
+    case 32: return prepareInstance<2, kFloatIn>(smemBytes);
+    case 64: return prepareInstance<4, kFloatIn>(smemBytes);
+    case 128: return prepareInstance<8, kFloatIn>(smemBytes);
+  }
+  fail("internal error: INT8 patch convolution of ", mRows, " rows");
+}
+
+template <bool kFloatIn>
+void launchFor(const PatchLaunch& l, cudaStream_t stream) {
+  switch (l.geo.mRows) {
+    case 16: launchInstance<1, kFloatIn>(l, stream); return;
+    case 32: launchInstance<2, kFloatIn>(l, stream); return;
+    case 64: launchInstance<4, kFloatIn>(l, stream); return;
+    case 128: launchInstance<8, kFloatIn>(l, stream); return;
+  }
+  fail("internal error: INT8 patch convolution of ", l.geo.mRows, " rows");
+}
+
+}  // namespace
+
+int preparePatchConv(const PatchGeometry& g, bool floatInput) {
+  return floatInput ? prepareFor<true>(g.mRows, g.smemBytes) : prepareFor<false>(g.mRows, g.smemBytes);
+}
+
+void launchPatchConv(const PatchLaunch& l, cudaStream_t stream) {
+  if (l.xFloat)
+    launchFor<true>(l, stream);
+  else
+    launchFor<false>(l, stream);
+  checkLaunch("cuda_conv2d_int8_imma_patch");
+}
+
+}  // namespace int8rt::cuda::conv

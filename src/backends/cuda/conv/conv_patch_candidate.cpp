@@ -1,0 +1,138 @@
+// The candidate "cuda_conv2d_int8_imma_patch": the patch-staged INT8 convolution (conv_patch.h)
+// with an optional fused max pool and an optional FP32 input quantized on load (the CPU's
+// quantize rule with the setup's input scale, as if an FP32 -> INT8 reformat ran first).
+// Config strings "rows<N>": conv output rows per CTA band (patchBandChoices).
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "backends/cpu/common/kernel_util.h"
+#include "backends/cpu/int8/int8_layer.h"
+#include "backends/cpu/int8/weight_quant.h"
+#include "backends/cuda/candidates.h"
+#include "backends/cuda/conv/conv_patch_launch.h"
+#include "backends/cuda/conv/conv_patch_setup.h"
+#include "backends/cuda/conv/conv_setup.h"
+#include "backends/cuda/device_buffer.h"
+
+namespace int8rt::cuda {
+
+namespace {
+
+constexpr const char* kName = "cuda_conv2d_int8_imma_patch";
+
+bool floatInput(const KernelSetup& s) {
+  return s.inputTypes[0] == DataType::kFLOAT && !s.inputScales.empty() && s.inputScales[0] > 0.f &&
+         std::isfinite(s.inputScales[0]);
+}
+
+class PatchConvKernel final : public Kernel {
+ public:
+  PatchConvKernel(const KernelSetup& s, const std::string& config) : name_(s.layer->name) {
+    const auto& p = s.layer->as<ConvolutionParams>();
+    const std::vector<int> choices = conv::patchBandChoices(s);
+    int rows = -1;
+    if (config.empty()) {
+      rows = conv::defaultPatchRows(s, choices);
+    } else {
+      int v = 0;
+      char tail = 0;
+      if (std::sscanf(config.c_str(), "rows%d%c", &v, &tail) == 1)
+        for (int c : choices) rows = c == v ? v : rows;
+    }
+    check(rows > 0, "layer '", name_, "': ", kName, " has no configuration '", config, "'");
+    launch_.geo = conv::makePatchGeometry(s, rows);
+    const conv::PatchGeometry& g = launch_.geo;
+    maxBatch_ = s.inputShapes[0][0];
+
+    const std::vector<uint16_t> taps = conv::makePatchTaps(g, p);
+    taps_ = DeviceBuffer(taps.size() * sizeof(uint16_t), "convolution tap table");
+    taps_.upload(taps.data(), taps_.bytes());
+    launch_.taps = taps_.as<unsigned short>();
+
+    // The CPU's per-channel weight quantization and epilogue constants (bit-identical results).
+    const int reduction = static_cast<int>(p.weights.count() / g.k);
+    const cpu::QuantizedWeights qw =
+        cpu::quantizeWeightsPerChannel(p.weights.values.data(), g.k, reduction);
+    KernelSetup asInt8 = s;  // an FP32 input behaves as its quantized INT8 tensor
+    asInt8.inputTypes[0] = DataType::kINT8;
+    const cpu::i8::EpilogueParams ep =
+        cpu::i8::makeEpilogueParams(asInt8, qw.scales, p.bias, p.activation, name_);
+    // [groups][mRows][reductionPadded], zero past kg and past the reduction.
+    launch_.weightGroupStride = g.mRows * g.reductionPadded;
+    std::vector<int8_t> packed(static_cast<size_t>(g.groups) * launch_.weightGroupStride, 0);
+    for (int grp = 0; grp < g.groups; ++grp)
+      for (int m = 0; m < g.kg; ++m)
+        std::memcpy(&packed[(static_cast<size_t>(grp) * g.mRows + m) * g.reductionPadded],
+                    &qw.values[static_cast<size_t>(grp * g.kg + m) * reduction], reduction);
+    weights_ = DeviceBuffer(packed.size(), "convolution weights");
+    weights_.upload(packed.data(), packed.size());
+    launch_.weights = weights_.as<int8_t>();
+
+    std::vector<float> consts = ep.bias;
+    consts.insert(consts.end(), ep.mult.begin(), ep.mult.end());
+    epilogue_ = DeviceBuffer(consts.size() * sizeof(float), "convolution epilogue");
+    epilogue_.upload(consts.data(), consts.size() * sizeof(float));
+    launch_.epi.bias = epilogue_.as<float>();
+    launch_.epi.mult = epilogue_.as<float>() + ep.bias.size();
+    launch_.epi.act = conv::makeConvActivation(p.activation);
+    launch_.epi.outInt8 = ep.outInt8;
+    launch_.epi.outInvScale = ep.outInvScale;
+    bool multNonNegative = true;
+    for (float m : ep.mult) multNonNegative = multNonNegative && m >= 0.f;
+    launch_.poolOnAccumulators =
+        multNonNegative && launch_.epi.act.linear && launch_.epi.act.slope >= 0.f;
+    launch_.xFloat = floatInput(s);
+    launch_.inScale = s.inputScales[0];
+    const int perSm = conv::preparePatchConv(g, launch_.xFloat);
+    launch_.grid = perSm * requireDevice().multiprocessors;
+  }
+
+  void enqueue(const RunArgs& a) override {
+    const Shape& xs = a.inputs.at(0).shape;
+    const Shape& ys = a.outputs.at(0).shape;
+    const conv::PatchGeometry& g = launch_.geo;
+    check(xs.size() == 4 && ys.size() == 4 && xs[0] == ys[0] && xs[0] >= 1 && xs[0] <= maxBatch_ &&
+              xs[1] == g.c && xs[2] == g.h && xs[3] == g.w && ys[1] == g.k && ys[2] == g.ph &&
+              ys[3] == g.pw,
+          "layer '", name_, "': run shapes ", cpu::shapeText(xs), " -> ", cpu::shapeText(ys),
+          " do not match the convolution");
+    conv::PatchLaunch l = launch_;
+    l.x = a.inputs[0].data;
+    l.y = a.outputs[0].data;
+    l.batch = static_cast<int>(xs[0]);
+    conv::launchPatchConv(l, a.stream);
+  }
+
+ private:
+  std::string name_;
+  int64_t maxBatch_ = 0;
+  conv::PatchLaunch launch_;
+  DeviceBuffer taps_, weights_, epilogue_;
+};
+
+bool supports(const KernelSetup& s, const DeviceInfo& d) {
+  if (!d.present || d.sm() < 80 || !conv::patchShapeSupported(s)) return false;
+  if (!cpu::i8::int8Input(s, 0) && !floatInput(s)) return false;
+  if (!cpu::i8::int8OrFloatOutput(s, true)) return false;
+  const auto& p = s.layer->as<ConvolutionParams>();
+  return cpu::i8::accumulatorFits(s.inputShapes[0][1] / p.groups * cpu::elementCount(p.kernel));
+}
+
+std::vector<std::string> configs(const KernelSetup& s, const DeviceInfo&) {
+  std::vector<std::string> out;
+  for (int rows : conv::patchBandChoices(s)) out.push_back("rows" + std::to_string(rows));
+  return out;
+}
+
+std::unique_ptr<Kernel> create(const KernelSetup& s, const std::string& config) {
+  return std::make_unique<PatchConvKernel>(s, config);
+}
+
+}  // namespace
+
+std::vector<Candidate> patchConvolutionCandidates() {
+  return {{kName, LayerKind::kCONVOLUTION, DataType::kINT8, supports, configs, create}};
+}
+
+}  // namespace int8rt::cuda

@@ -1,0 +1,137 @@
+// Host-side planning of the patch-staged INT8 convolution: see conv_patch_setup.h.
+#include "backends/cuda/conv/conv_patch_setup.h"
+
+#include <algorithm>
+
+#include "backends/cpu/common/kernel_util.h"
+#include "backends/cuda/conv/conv_setup.h"
+
+namespace int8rt::cuda::conv {
+
+namespace {
+
+int roundUpInt(int v, int m) { return (v + m - 1) / m * m; }
+
+// MI of the kernel instance: the smallest power of two with 16 * MI >= kg.
+int mRowsFor(int kg) {
+  int mi = 1;
+  while (16 * mi < kg) mi *= 2;
+  return 16 * mi;
+}
+
+}  // namespace
+
+PatchGeometry makePatchGeometry(const KernelSetup& s, int rows) {
+  check(supportedConv2d(s, /*allowFusedPool=*/true), "layer '", s.layer->name,
+        "': not a 2-D convolution the CUDA kernels support");
+  const auto& p = s.layer->as<ConvolutionParams>();
+  const Shape& x = s.inputShapes[0];
+  PatchGeometry g;
+  g.c = static_cast<int>(x[1]);
+  g.h = static_cast<int>(x[2]);
+  g.w = static_cast<int>(x[3]);
+  g.k = static_cast<int>(p.nbOutputMaps);
+  g.groups = static_cast<int>(p.groups);
+  g.cg = g.c / g.groups;
+  g.kg = g.k / g.groups;
+  int64_t oh = 0, ow = 0;
+  convOutputPlane(s, oh, ow);
+  g.oh = static_cast<int>(oh);
+  g.ow = static_cast<int>(ow);
+  if (!p.fusedMaxPool.empty()) {
+    g.poolH = static_cast<int>(p.fusedMaxPool[0]);
+    g.poolW = static_cast<int>(p.fusedMaxPool[1]);
+  }
+  g.ph = g.oh / g.poolH;
+  g.pw = g.ow / g.poolW;
+  g.strideH = static_cast<int>(cpu::dimOr(p.stride, 0, 1));
+  g.strideW = static_cast<int>(cpu::dimOr(p.stride, 1, 1));
+  g.padH = static_cast<int>(cpu::dimOr(p.padBegin, 0, 0));
+  g.padW = static_cast<int>(cpu::dimOr(p.padBegin, 1, 0));
+  const int dh = static_cast<int>(cpu::dimOr(p.dilation, 0, 1));
+  const int dw = static_cast<int>(cpu::dimOr(p.dilation, 1, 1));
+  const int r = static_cast<int>(p.kernel[0]), sz = static_cast<int>(p.kernel[1]);
+  g.reductionPadded = roundUpInt(g.cg * r * sz, 32);
+  g.mRows = mRowsFor(g.kg);
+  g.usedRows = g.ph * g.poolH;
+  check(rows >= g.poolH && rows % g.poolH == 0, "internal error: band of ", rows, " rows");
+  g.rows = std::min(rows, g.usedRows);
+  g.bandsPerImage = (g.usedRows + g.rows - 1) / g.rows;
+  g.patchH = (g.rows - 1) * g.strideH + (r - 1) * dh + 1;
+  g.patchW = (g.ow - 1) * g.strideW + (sz - 1) * dw + 1;
+  g.patchBytes = roundUpInt(g.cg * g.patchH * g.patchW, 16);
+  // >= rows * ow + 1 floats and 8 mod 32: the epilogue's float2 stores (8 rows x 4 pairs per
+  // warp) then hit distinct banks.
+  g.outStride = g.rows * g.ow + 1;
+  g.outStride += ((8 - g.outStride % 32) + 32) % 32;
+  g.wordCopy = g.padW == 0 && g.patchW == g.w && g.w % 4 == 0;
+  g.floatIn = s.inputTypes[0] == DataType::kFLOAT;
+  g.rawBytes = !g.wordCopy ? 0 : g.floatIn ? 4 * g.patchBytes : g.patchBytes;
+  // [weights][taps][raw 0][raw 1][patch unless int8 words][band outputs][window origins]
+  const int64_t smem = int64_t(g.mRows) * (g.reductionPadded + 16) + 2 * g.reductionPadded +
+                       2 * int64_t(g.rawBytes) + (g.wordCopy && !g.floatIn ? 0 : g.patchBytes) +
+                       4 * int64_t(g.kg) * g.outStride + 4 * int64_t(g.rows / g.poolH) * g.pw;
+  g.smemBytes = smem > (1 << 30) ? (1 << 30) : static_cast<int>(smem);
+  return g;
+}
+
+bool patchShapeSupported(const KernelSetup& s) {
+  if (!supportedConv2d(s, /*allowFusedPool=*/true)) return false;
+  const auto& p = s.layer->as<ConvolutionParams>();
+  if (p.nbOutputMaps / p.groups > kPatchMaxRows) return false;
+  return !patchBandChoices(s).empty();
+}
+
+std::vector<int> patchBandChoices(const KernelSetup& s) {
+  const auto& p = s.layer->as<ConvolutionParams>();
+  const int poolH = p.fusedMaxPool.empty() ? 1 : static_cast<int>(p.fusedMaxPool[0]);
+  const PatchGeometry whole = makePatchGeometry(s, poolH);
+  std::vector<int> out;
+  for (int rows = poolH;; rows *= 2) {
+    const PatchGeometry g = makePatchGeometry(s, rows);
+    // Tap offsets are 16-bit; the patch (plus a column's reach) stays below 2^16.
+    if (g.smemBytes > kPatchSmemLimit || g.patchBytes >= 65536) break;
+    out.push_back(g.rows);
+    if (g.rows >= whole.usedRows) break;
+  }
+  // The whole image as one band when the doubling stopped short of it but it fits.
+  if (!out.empty() && out.back() < whole.usedRows) {
+    const PatchGeometry g = makePatchGeometry(s, whole.usedRows);
+    if (g.smemBytes <= kPatchSmemLimit && g.patchBytes < 65536) out.push_back(g.rows);
+  }
+  return out;
+}
+
+std::vector<uint16_t> makePatchTaps(const PatchGeometry& g, const ConvolutionParams& p) {
+  const int r = static_cast<int>(p.kernel[0]), sz = static_cast<int>(p.kernel[1]);
+  const int dh = static_cast<int>(cpu::dimOr(p.dilation, 0, 1));
+  const int dw = static_cast<int>(cpu::dimOr(p.dilation, 1, 1));
+  const int reduction = g.cg * r * sz;
+  std::vector<uint16_t> taps(static_cast<size_t>(g.reductionPadded), 0);  // 32 per k tile
+  for (int kt = 0; kt < g.reductionPadded / 32; ++kt)
+    for (int tig = 0; tig < 4; ++tig)
+      for (int j = 0; j < 8; ++j) {
+        const int idx = kt * 32 + (j < 4 ? 4 * tig + j : 16 + 4 * tig + (j - 4));
+        int off = 0;
+        if (idx < reduction) {
+          const int c = idx / (r * sz), kr = idx / sz % r, ks = idx % sz;
+          off = c * g.patchH * g.patchW + kr * dh * g.patchW + ks * dw;
+        }
+        taps[static_cast<size_t>((kt * 4 + tig) * 8 + j)] = static_cast<uint16_t>(off);
+      }
+  return taps;
+}
+
+int defaultPatchRows(const KernelSetup& s, const std::vector<int>& choices) {
+  check(!choices.empty(), "internal error: no band fits");
+  const int64_t batch = s.inputShapes[0][0];
+  const auto& p = s.layer->as<ConvolutionParams>();
+  int best = choices.front();
+  for (int rows : choices) {
+    const PatchGeometry g = makePatchGeometry(s, rows);
+    if (batch * g.bandsPerImage * p.groups >= 2 * 132) best = rows;
+  }
+  return best;
+}
+
+}  // namespace int8rt::cuda::conv

@@ -1,0 +1,35 @@
+// Host-side planning of the patch-staged INT8 convolution (conv_patch.h): which layers it runs,
+// the band heights that fit shared memory, the band geometry and the patch tap table. No CUDA
+// calls: unit-testable.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backends/cpu/kernel.h"
+#include "backends/cuda/conv/conv_patch.h"
+
+namespace int8rt::cuda::conv {
+
+// Weight rows a CTA stages (the MMA's M, 16 * MI with MI <= 8).
+constexpr int kPatchMaxRows = 128;
+
+// A 2-D convolution (fused max pool allowed) with at most 128 outputs per group whose smallest
+// band fits kPatchSmemLimit; the types are the candidate's business.
+bool patchShapeSupported(const KernelSetup& s);
+
+// The band heights (conv output rows per CTA) worth timing, smallest first; empty when none
+// fits. Config strings are "rows<N>".
+std::vector<int> patchBandChoices(const KernelSetup& s);
+
+PatchGeometry makePatchGeometry(const KernelSetup& s, int rows);
+
+// [reductionPadded / 32][tig 0..3][8] patch offsets c * patchH * patchW + dy * patchW + dx of
+// reduction indices kt * 32 + {4 tig + 0..3, 16 + 4 tig + 0..3} (the m16n8k32 B fragment's
+// two words); padded taps read offset 0 (their weights are zero).
+std::vector<uint16_t> makePatchTaps(const PatchGeometry& g, const ConvolutionParams& p);
+
+// The largest band that still gives two CTAs per SM of an H100 at this batch, else the smallest.
+int defaultPatchRows(const KernelSetup& s, const std::vector<int>& choices);
+
+}  // namespace int8rt::cuda::conv
