@@ -70,6 +70,11 @@ struct ConvolutionParams {
   Weights weights;
   Weights bias;
   Activation activation;  // fused by the builder; kNONE when parsed
+  // Max pooling fused by the builder after the activation, with windows that do not overlap and
+  // no padding (window == stride, floor rounding): one value per window, so the convolution's
+  // own output never reaches memory. Empty (the default, and always when parsed) = none. Only
+  // fused where a kernel of the target device supports it.
+  Shape fusedMaxPool;
 };
 
 enum class PoolingType : uint8_t { kMAX = 0, kAVERAGE = 1 };

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "backends/cuda_bridge.h"
+#include "builder/device_fusions.h"
 #include "builder/memory_planner.h"
 #include "builder/build_plan.h"
 #include "builder/precision.h"
@@ -13,6 +14,7 @@
 #include "graph/passes.h"
 #include "int8rt/builder.h"
 #include "plan/plan.h"
+#include "plan/reshape_alias.h"
 #include "runtime/engine_impl.h"
 
 namespace int8rt {
@@ -122,14 +124,30 @@ PlanData buildPlan(const Network& input, const BuilderConfig& config, bool optim
 
   // 3. Precision per layer and type per tensor.
   PrecisionAssignment prec = assignPrecisions(net, config, scales);
+  if (optimize) {
+    // 3b. Fusions the device's kernels allow (conv + max pool, quantize into conv).
+    FusionOptions fusion{fastKernelSupport(config.device), {}};
+    for (const auto& [layer, kernel] : config.forcedKernels) fusion.pinnedLayers.insert(layer);
+    int fused = applyDeviceFusions(prec, plan.maxBatchSize, fusion);
+    if (fused)
+      say(config, "device fusions: " + std::to_string(fused) + ", " +
+                      std::to_string(prec.network.layers().size()) + " layers");
+  }
   plan.tensorTypes = prec.tensorTypes;
   plan.tensorScales = prec.tensorScales;
   net = prec.network;  // may hold inserted reformat layers
   plan.network = std::move(net);
 
-  // 4. Kernel per layer, timed.
+  // 4. Kernel per layer, timed. Pure reshapes between arena tensors alias their input's
+  //    memory instead (optimized builds: calibration observes every tensor as it is made).
   const Network& n = plan.network;
   std::vector<Shape> shapes = n.inferShapesForBatch(plan.maxBatchSize);
+  std::vector<bool> inArena(n.nbTensors(), true);
+  for (int t = 0; t < n.nbTensors(); ++t)
+    if (n.tensor(t).isInput || n.tensor(t).isOutput) inArena[t] = false;
+  for (const Layer& l : n.layers())
+    if (l.kind() == LayerKind::kCONSTANT) inArena[l.outputs[0]] = false;
+  std::vector<TensorId> aliasOf(n.nbTensors(), -1);
   ThreadPool pool(config.device == DeviceType::kCPU ? config.threads : 1);
   plan.kernels.resize(n.layers().size());
   plan.kernelConfigs.assign(n.layers().size(), "");
@@ -137,6 +155,13 @@ PlanData buildPlan(const Network& input, const BuilderConfig& config, bool optim
     const Layer& l = n.layers()[i];
     if (l.kind() == LayerKind::kCONSTANT) {
       plan.kernels[i] = "constant";
+      continue;
+    }
+    if (optimize && !config.forcedKernels.count(l.name) &&
+        canAliasReshape(n, i, plan.tensorTypes, inArena)) {
+      plan.kernels[i] = kReshapeAliasKernel;
+      aliasOf[l.outputs[0]] = l.inputs[0];
+      say(config, "layer '" + l.name + "': " + kReshapeAliasKernel);
       continue;
     }
     KernelSetup setup = makeKernelSetup(plan, i, shapes);
@@ -154,14 +179,9 @@ PlanData buildPlan(const Network& input, const BuilderConfig& config, bool optim
 
   // 5. Memory.
   std::vector<int64_t> bytes(n.nbTensors());
-  std::vector<bool> inArena(n.nbTensors(), true);
-  for (int t = 0; t < n.nbTensors(); ++t) {
+  for (int t = 0; t < n.nbTensors(); ++t)
     bytes[t] = volume(shapes[t]) * static_cast<int64_t>(elementSize(plan.tensorTypes[t]));
-    if (n.tensor(t).isInput || n.tensor(t).isOutput) inArena[t] = false;
-  }
-  for (const Layer& l : n.layers())
-    if (l.kind() == LayerKind::kCONSTANT) inArena[l.outputs[0]] = false;
-  MemoryPlan mem = planMemory(n, bytes, inArena);
+  MemoryPlan mem = planMemory(n, bytes, inArena, aliasOf);
   plan.arenaOffsets = mem.offsets;
   plan.arenaBytes = mem.arenaBytes;
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/error.h"
+
 namespace int8rt {
 
 size_t elementSize(DataType t) {
@@ -15,7 +17,7 @@ size_t elementSize(DataType t) {
 }
 
 MemoryPlan planMemory(const Network& net, const std::vector<int64_t>& bytes,
-                      const std::vector<bool>& inArena) {
+                      const std::vector<bool>& inArena, const std::vector<TensorId>& aliasOf) {
   constexpr int64_t kAlign = 64;
   size_t n = net.nbTensors();
   std::vector<int> first(n, -1), last(n, -1);
@@ -24,6 +26,17 @@ MemoryPlan planMemory(const Network& net, const std::vector<int64_t>& bytes,
     for (TensorId t : layers[i].outputs) first[t] = static_cast<int>(i);
     for (TensorId t : layers[i].inputs) last[t] = std::max(last[t], static_cast<int>(i));
   }
+  // Each alias resolves to the tensor that owns the memory (chains of reshapes included);
+  // the owner stays alive until its aliases' last readers. Aliases come after their owners.
+  std::vector<TensorId> owner(n);
+  for (size_t t = 0; t < n; ++t) {
+    TensorId a = aliasOf.empty() ? -1 : aliasOf[t];
+    check(a < static_cast<TensorId>(t), "memory planner: tensor ", t, " aliases a later tensor");
+    owner[t] = a < 0 ? static_cast<TensorId>(t) : owner[a];
+  }
+  for (size_t t = 0; t < n; ++t)
+    if (owner[t] != static_cast<TensorId>(t))
+      last[owner[t]] = std::max({last[owner[t]], last[t], first[t]});
   struct Block { int64_t offset, size; int from, to; };
   std::vector<Block> placed;
   MemoryPlan plan;
@@ -31,6 +44,10 @@ MemoryPlan planMemory(const Network& net, const std::vector<int64_t>& bytes,
   for (size_t i = 0; i < layers.size(); ++i) {
     for (TensorId t : layers[i].outputs) {
       if (!inArena[t]) continue;
+      if (owner[t] != t) {
+        plan.offsets[t] = plan.offsets[owner[t]];
+        continue;
+      }
       int from = first[t], to = std::max(last[t], from);
       int64_t size = (bytes[t] + kAlign - 1) / kAlign * kAlign;
       // Blocks alive at the same time, by offset; take the lowest gap that fits.

@@ -16,7 +16,9 @@ struct MemoryPlan {
 size_t elementSize(DataType t);
 
 // bytes[t]: size of tensor t at the max batch. inArena[t]: whether t needs arena memory.
+// aliasOf[t] (optional, empty = none): the arena tensor whose memory t shares (a reshape's
+// input), -1 for none; the shared block lives until the last reader of any of its tensors.
 MemoryPlan planMemory(const Network& net, const std::vector<int64_t>& bytes,
-                      const std::vector<bool>& inArena);
+                      const std::vector<bool>& inArena, const std::vector<TensorId>& aliasOf = {});
 
 }  // namespace int8rt

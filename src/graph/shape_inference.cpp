@@ -44,6 +44,16 @@ Shape convolution(const Layer& l, const Shapes& in) {
           " is larger than the padded input ", shapeToString(x));
     out.push_back(span / s + 1);
   }
+  if (!p.fusedMaxPool.empty()) {
+    check(p.fusedMaxPool.size() == sp, "layer '", l.name, "': fused max pool window ",
+          shapeToString(p.fusedMaxPool), " does not match the ", sp, "-d convolution");
+    for (size_t i = 0; i < sp; ++i) {
+      check(p.fusedMaxPool[i] >= 1 && p.fusedMaxPool[i] <= out[2 + i], "layer '", l.name,
+            "': fused max pool window ", shapeToString(p.fusedMaxPool), " does not fit ",
+            shapeToString(out));
+      out[2 + i] /= p.fusedMaxPool[i];  // window == stride, no padding, floor rounding
+    }
+  }
   return out;
 }
 

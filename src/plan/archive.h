@@ -14,6 +14,9 @@ namespace int8rt {
 class ArchiveWriter {
  public:
   static constexpr bool kReading = false;
+  // The plan format being written (always the newest): io() overloads may test it like a reader's.
+  explicit ArchiveWriter(uint32_t formatVersion) : format(formatVersion) {}
+  const uint32_t format;
   template <class T>
   void raw(T& v) requires std::is_arithmetic_v<T> || std::is_enum_v<T> {
     const auto* p = reinterpret_cast<const uint8_t*>(&v);
@@ -30,8 +33,11 @@ class ArchiveWriter {
 class ArchiveReader {
  public:
   static constexpr bool kReading = true;
-  ArchiveReader(const uint8_t* data, size_t size, std::string source)
-      : p_(data), end_(data + size), source_(std::move(source)) {}
+  // formatVersion: the plan format of the data, so io() overloads read only the fields that
+  // format has (fields added later keep their defaults).
+  ArchiveReader(const uint8_t* data, size_t size, std::string source, uint32_t formatVersion)
+      : format(formatVersion), p_(data), end_(data + size), source_(std::move(source)) {}
+  const uint32_t format;
   template <class T>
   void raw(T& v) requires std::is_arithmetic_v<T> || std::is_enum_v<T> {
     need(sizeof(T));

@@ -11,6 +11,7 @@ template <class A> void io(A& a, Activation& x) { io(a, x.type); io(a, x.alpha);
 template <class A> void io(A& a, ConvolutionParams& p) {
   io(a, p.nbOutputMaps); io(a, p.kernel); io(a, p.stride); io(a, p.padBegin); io(a, p.padEnd);
   io(a, p.dilation); io(a, p.groups); io(a, p.weights); io(a, p.bias); io(a, p.activation);
+  if (a.format >= 2) io(a, p.fusedMaxPool);  // plan format 2
 }
 template <class A> void io(A& a, PoolingParams& p) {
   io(a, p.type); io(a, p.window); io(a, p.stride); io(a, p.padBegin); io(a, p.padEnd);

@@ -110,10 +110,28 @@ T get(const uint8_t* p) {
   return v;
 }
 
+// Whether the plan uses anything newer than format 1 (which could not say it).
+bool needsFormat2(const PlanData& plan) {
+  for (const Layer& l : plan.network.layers())
+    if (l.kind() == LayerKind::kCONVOLUTION && !l.as<ConvolutionParams>().fusedMaxPool.empty())
+      return true;
+  for (size_t t = 0; t < plan.tensorTypes.size() && t < plan.tensorScales.size(); ++t)
+    if (plan.tensorTypes[t] != DataType::kINT8 && plan.tensorScales[t] != 0.f) return true;
+  for (const std::string& c : plan.kernelConfigs)
+    if (!c.empty()) return true;
+  for (const std::string& k : plan.kernels)
+    if (k == kReshapeAliasKernel) return true;
+  return plan.device != DeviceType::kCPU || plan.cudaSm != 0;
+}
+
 }  // namespace
 
-std::vector<uint8_t> serializePlan(const PlanData& plan) {
-  ArchiveWriter a;
+std::vector<uint8_t> serializePlan(const PlanData& plan, uint32_t formatVersion) {
+  check(formatVersion >= 1 && formatVersion <= kPlanFormatVersion, "cannot write plan format ",
+        formatVersion);
+  check(formatVersion >= 2 || !needsFormat2(plan),
+        "this plan needs plan format 2 (CUDA, kernel configurations or builder fusions)");
+  ArchiveWriter a(formatVersion);
   DeviceType device = plan.device;
   std::string features = plan.requiredCpuFeatures;
   int64_t maxBatch = plan.maxBatchSize, arena = plan.arenaBytes;
@@ -129,10 +147,10 @@ std::vector<uint8_t> serializePlan(const PlanData& plan) {
   writeNetwork(a, plan.network);
   io(a, kernels); io(a, types); io(a, scales); io(a, offsets); io(a, arena);
   ioMetadata(a, meta);
-  io(a, configs); io(a, sm);  // format 2
+  if (formatVersion >= 2) { io(a, configs); io(a, sm); }
 
   std::vector<uint8_t> out(kMagic, kMagic + 8);
-  put<uint32_t>(out, kPlanFormatVersion);
+  put<uint32_t>(out, formatVersion);
   put<uint32_t>(out, INT8RT_VERSION_NUMBER);
   put<uint64_t>(out, a.bytes.size());
   // The checksum covers the version and size fields too, so no single flipped byte passes.
@@ -159,7 +177,7 @@ PlanData deserializePlan(const std::vector<uint8_t>& bytes, const std::string& s
   const uint8_t* payload = bytes.data() + kHeaderBytes;
   if (crc32(crc32(0, bytes.data() + 8, 16), payload, size) != crc) fail(source, ": plan checksum mismatch (corrupt file)");
 
-  ArchiveReader a(payload, size, source);
+  ArchiveReader a(payload, size, source, format);
   PlanData plan;
   io(a, plan.device); io(a, plan.requiredCpuFeatures); io(a, plan.maxBatchSize);
   plan.network = readNetwork(a);
@@ -187,7 +205,7 @@ PlanData deserializePlan(const std::vector<uint8_t>& bytes, const std::string& s
   return plan;
 }
 
-Network canonicalizeNetwork(const Network& net) {
+Network canonicalizeNetwork(const Network& net, std::vector<TensorId>* tensorMap) {
   // Which layers feed an output (walking backwards).
   std::vector<int> producer(net.nbTensors(), -1);
   for (size_t i = 0; i < net.layers().size(); ++i)
@@ -225,6 +243,7 @@ Network canonicalizeNetwork(const Network& net) {
     }
   }
   for (TensorId t : net.outputs()) out.markOutput(map.at(t));
+  if (tensorMap) *tensorMap = std::move(map);
   return out;
 }
 

@@ -17,9 +17,15 @@
 
 namespace int8rt {
 
-// 2: per-layer kernel configurations and the CUDA architecture, appended after the metadata.
-// Version 1 plans (CPU only) still load: their configurations are empty and sm is 0.
+// 2: per-layer kernel configurations and the CUDA architecture, appended after the metadata;
+//    ConvolutionParams::fusedMaxPool after the convolution's activation; builder fusions
+//    (an FP32 tensor's quantize scale, reshape aliases: see PlanData).
+// Version 1 plans (CPU only) still load: their configurations are empty, sm is 0, no fusions.
 constexpr uint32_t kPlanFormatVersion = 2;
+
+// The kernel name of a Shuffle layer that is a pure reshape whose output shares its input's
+// arena memory (same offset): nothing runs for it. See plan/reshape_alias.h.
+inline constexpr const char* kReshapeAliasKernel = "reshape_alias";
 
 struct PlanData {
   DeviceType device = DeviceType::kCPU;
@@ -29,7 +35,11 @@ struct PlanData {
   Network network;
   std::vector<std::string> kernels;      // chosen kernel per layer
   std::vector<DataType> tensorTypes;     // per tensor
-  std::vector<float> tensorScales;       // per tensor, INT8 scale (amax/127) or 0
+  // Per tensor: an INT8 tensor's scale (amax/127). An FP32 tensor has 0, except one that an
+  // INT8 layer reads directly and quantizes as it loads it (the builder fused the quantize
+  // reformat away): its scale is the one to quantize with, and that layer is its only reader.
+  // Its FP32 values are what observers see; only the reading layer's KernelSetup gets the scale.
+  std::vector<float> tensorScales;
   std::vector<int64_t> arenaOffsets;     // per tensor: byte offset in the arena, -1 = not in it
   int64_t arenaBytes = 0;
   std::vector<std::pair<std::string, std::string>> metadata;  // free-form, shown by inspect
@@ -39,11 +49,14 @@ struct PlanData {
   int32_t cudaSm = 0;
 };
 
-std::vector<uint8_t> serializePlan(const PlanData& plan);
+// formatVersion: the newest by default; 1 writes what format 1 could say (tests of old-plan
+// loading), refusing plans that need more.
+std::vector<uint8_t> serializePlan(const PlanData& plan, uint32_t formatVersion = kPlanFormatVersion);
 // Throws int8rt::Error "<source>: <reason>" on any problem.
 PlanData deserializePlan(const std::vector<uint8_t>& bytes, const std::string& source);
 
 // Rebuilds `net` with inputs first and layers in order, dropping layers that no output needs.
-Network canonicalizeNetwork(const Network& net);
+// tensorMap (optional): old tensor id -> new id, -1 for tensors dropped.
+Network canonicalizeNetwork(const Network& net, std::vector<TensorId>* tensorMap = nullptr);
 
 }  // namespace int8rt

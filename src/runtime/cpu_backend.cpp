@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "plan/reshape_alias.h"
 #include "runtime/engine_impl.h"
 
 namespace int8rt {
@@ -31,6 +32,11 @@ CpuBackend::CpuBackend(const EngineImpl& engine, const std::string& source) {
   for (size_t i = 0; i < net.layers().size(); ++i) {
     const Layer& l = net.layers()[i];
     if (l.kind() == LayerKind::kCONSTANT) continue;
+    if (plan.kernels[i] == kReshapeAliasKernel) {  // nothing runs: the output is the input
+      checkReshapeAlias(plan, i, engine.maxShapes(), source);
+      precisions_[i] = plan.tensorTypes[l.inputs[0]];
+      continue;
+    }
     const KernelCandidate* k = findCpuKernel(plan.kernels[i]);
     if (!k) fail(source, ": layer '", l.name, "' uses kernel '", plan.kernels[i],
                  "', unknown to this build");

@@ -16,12 +16,13 @@ KernelSetup makeKernelSetup(const PlanData& plan, size_t i, const std::vector<Sh
   for (TensorId t : l.inputs) {
     s.inputShapes.push_back(shapes[t]);
     s.inputTypes.push_back(plan.tensorTypes[t]);
-    s.inputScales.push_back(plan.tensorScales[t]);
+    s.inputScales.push_back(plan.tensorScales[t]);  // FP32 with a scale: quantize as you read
   }
   for (TensorId t : l.outputs) {
     s.outputShapes.push_back(shapes[t]);
     s.outputTypes.push_back(plan.tensorTypes[t]);
-    s.outputScales.push_back(plan.tensorScales[t]);
+    // Only INT8 outputs have a scale; an FP32 tensor's scale is for its quantizing reader.
+    s.outputScales.push_back(plan.tensorTypes[t] == DataType::kINT8 ? plan.tensorScales[t] : 0.f);
   }
   return s;
 }
@@ -42,6 +43,18 @@ EngineImpl::EngineImpl(PlanData plan, const std::string& source) : plan_(std::mo
     int64_t bytes = volume(shapes[t]) * static_cast<int64_t>(elementSize(plan_.tensorTypes[t]));
     if (off + bytes > plan_.arenaBytes)
       fail(source, ": corrupt plan: tensor '", net.tensor(t).name, "' exceeds the arena");
+  }
+
+  // An FP32 tensor with a scale is quantized by its one reader (a fused quantize, plan.h).
+  std::vector<int> readers(nT, 0);
+  for (const Layer& l : net.layers())
+    for (TensorId t : l.inputs) readers[t]++;
+  for (size_t t = 0; t < nT; ++t) {
+    float s = plan_.tensorScales[t];
+    if (plan_.tensorTypes[t] == DataType::kINT8 || s == 0.f) continue;
+    if (!(s > 0.f && s < 1e30f) || readers[t] != 1 || plan_.tensorTypes[t] != DataType::kFLOAT)
+      fail(source, ": corrupt plan: ", dataTypeName(plan_.tensorTypes[t]), " tensor '",
+           net.tensor(t).name, "' has quantize scale ", s, " and ", readers[t], " readers");
   }
 
   constants_.resize(nT);

@@ -102,7 +102,11 @@ class CpuExecutionContext : public ExecutionContext {
     for (size_t i = 0; i < net.layers().size(); ++i) {
       const Layer& l = net.layers()[i];
       CpuKernel* k = backend_.kernel(i);
-      if (!k) continue;  // constants are ready
+      if (!k) {  // constants are ready; a reshape alias's output is its input's bytes
+        if (l.kind() != LayerKind::kCONSTANT)
+          for (TensorId t : l.outputs) observe(t, sh, ptr[t]);
+        continue;
+      }
       args.inputs.clear();
       args.outputs.clear();
       for (TensorId t : l.inputs) args.inputs.push_back({ptr[t], sh[t], plan.tensorTypes[t]});

@@ -161,7 +161,7 @@ TEST(CudaEngine, Fp32MatchesCpu) {
   }
   for (const LayerInfo& l : gpu->layerInfo()) {
     EXPECT_EQ(l.precision, "fp32") << l.name;
-    if (l.kernel != "constant") {
+    if (l.kernel != "constant" && l.kernel != kReshapeAliasKernel) {
       EXPECT_EQ(l.kernel.rfind("cuda_", 0), 0u) << l.name << ": " << l.kernel;
     }
     std::printf("  %-24s %-44s [%s] %s\n", l.name.c_str(), l.kernel.c_str(), l.config.c_str(),
@@ -385,14 +385,85 @@ TEST(CudaEngine, ObserverSeesEveryTensor) {
     DeviceIo io(e);
     runGpu(*ctx, e, 4, x, io);
   }
+  // A tensor the GPU engines lack must be the output of a CPU layer fused into a GPU layer
+  // ("conv1 + pool1": the convolution's own output never reaches memory).
+  std::map<std::string, std::string> cpuProducer;
+  for (const LayerInfo& l : cpu->layerInfo())
+    for (const std::string& o : l.outputs) cpuProducer[o] = l.name;
+  auto fusedAway = [&](const Engine& e, const std::string& tensor) {
+    for (const LayerInfo& l : e.layerInfo())
+      if (l.name.rfind(cpuProducer[tensor] + " + ", 0) == 0) return true;
+    return false;
+  };
+  size_t fusedAwayOn16 = 0;
   for (const auto& [name, values] : rc.seen) {
-    ASSERT_TRUE(rg.seen.count(name)) << name;
-    EXPECT_TRUE(allNear(rg.seen[name], values, 1e-5f * maxAbs(values), 1e-4f)) << name;
+    if (rg.seen.count(name)) {
+      EXPECT_TRUE(allNear(rg.seen[name], values, 1e-5f * maxAbs(values), 1e-4f)) << name;
+    } else {
+      EXPECT_TRUE(fusedAway(*gpu, name)) << name << " is not observed on the GPU";
+    }
     if (rh.seen.count(name)) {
       EXPECT_TRUE(allNear(rh.seen[name], values, 2e-2f * maxAbs(values), 2e-2f)) << name;
+    } else {
+      EXPECT_TRUE(fusedAway(*gpu16, name)) << name << " is not observed on the GPU (FP16)";
+      ++fusedAwayOn16;
     }
   }
-  EXPECT_GE(rh.seen.size(), rc.seen.size());
+  EXPECT_GE(rh.seen.size() + fusedAwayOn16, rc.seen.size());
+}
+
+// Builder fusions on the GPU (conv + max pool, the input quantize into conv1, the flatten as a
+// reshape alias): fewer layers than the CPU engine of the same precision, the same outputs.
+// Which fusions fire depends on the CUDA convolutions' supports(); the log says which did.
+TEST(CudaEngine, FusionsCutLayersAndKeepOutputs) {
+  I8RT_REQUIRE_GPU();
+  auto net = lenet();
+  ASSERT_TRUE(net);
+  setRangesFromCpu(*net);
+  auto fp32 = build(*net, DeviceType::kCPU);
+  auto cpu8 = build(*net, DeviceType::kCPU, false, true);
+  ASSERT_TRUE(fp32 && cpu8);
+  for (bool int8 : {true, false}) {
+    auto gpu = build(*net, DeviceType::kCUDA, /*fp16=*/!int8, int8);
+    ASSERT_TRUE(gpu);
+    const Engine& cpu = int8 ? *cpu8 : *fp32;
+    auto hasQuantize = [](const Engine& e) {
+      for (const LayerInfo& l : e.layerInfo())
+        if (l.name.find("(quantize)") != std::string::npos) return true;
+      return false;
+    };
+    size_t pools = 0, aliases = 0;
+    std::printf("  %s GPU engine:\n", int8 ? "INT8" : "FP16");
+    for (const LayerInfo& l : gpu->layerInfo()) {
+      pools += l.name.find(" + ") != std::string::npos && l.kind == "Convolution";
+      aliases += l.kernel == kReshapeAliasKernel;
+      std::printf("    %-28s %-44s [%s] %s\n", l.name.c_str(), l.kernel.c_str(), l.config.c_str(),
+                  l.precision.c_str());
+    }
+    bool quantizeFused = hasQuantize(cpu) && !hasQuantize(*gpu);
+    std::printf("  fusions: %zu conv + max pool, input quantize %s, %zu reshape aliases; %zu layers "
+                "(CPU %zu)\n", pools, quantizeFused ? "fused" : "kept", aliases,
+                gpu->layerInfo().size(), cpu.layerInfo().size());
+    EXPECT_EQ(aliases, 1u) << "the flatten should alias its input";
+    // Reformats (Identity layers) differ with the precision; the other layers only by fusion.
+    auto computeLayers = [](const Engine& e) {
+      size_t n = 0;
+      for (const LayerInfo& l : e.layerInfo()) n += l.kind != "Identity";
+      return n;
+    };
+    EXPECT_EQ(computeLayers(*gpu), computeLayers(cpu) - pools);
+    for (int64_t batch : {kMaxBatch, int64_t(3)}) {
+      std::vector<float> x = randomInput(cpu, batch, 77 + static_cast<uint32_t>(batch));
+      std::vector<float> want = runCpu(cpu, batch, x);
+      std::vector<float> got = runGpu(*gpu, batch, x);
+      if (int8) {
+        EXPECT_TRUE(allNear(got, want, 0.03f * maxAbs(want), 0.f)) << "INT8 batch " << batch;
+        EXPECT_GE(agreement(argmaxRows(got, batch), argmaxRows(want, batch)), 0.9);
+      } else {
+        EXPECT_TRUE(allNear(got, want, 1e-2f * maxAbs(want), 1e-2f)) << "FP16 batch " << batch;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -287,6 +287,7 @@ bool supports(const KernelSetup& s, const CpuFeatures& cpu) {
   const Shape& x = s.inputShapes[0];
   const auto& p = s.layer->as<ConvolutionParams>();
   if (x.size() != 4 || p.kernel.size() != 2 || s.outputShapes[0].size() != 4) return false;
+  if (!p.fusedMaxPool.empty()) return false;  // only the reference pools
   for (const Shape* v : {&p.padBegin, &p.padEnd})
     for (int64_t d : *v)
       if (d < 0) return false;

@@ -226,6 +226,7 @@ inline bool im2colConvolutionSupports(const KernelSetup& s) {
   const Shape& x = s.inputShapes[0];
   if (x.size() != 3 && x.size() != 4) return false;
   const auto& p = s.layer->as<ConvolutionParams>();
+  if (!p.fusedMaxPool.empty()) return false;  // only the reference pools
   for (int64_t v : p.padBegin)
     if (v < 0) return false;
   for (int64_t v : p.padEnd)

@@ -1,6 +1,10 @@
 // INT8 N-d convolution (groups, stride, dilation, asymmetric pads): acc = sum qx*qw in int32,
 // then the epilogue. Layout: x [N, C, d...] int8, w [K, C/g, k...], y [N, K, o...]; no tiling.
-// This is the oracle of the fast convolution: plain loops, nothing clever.
+// This is the oracle of the fast convolution: plain loops, nothing clever. A fused max pool
+// (ConvolutionParams::fusedMaxPool) takes the max of the stored outputs (requantized INT8 or
+// FP32) over each window: exactly this layer followed by pooling_int8_ref.
+#include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "backends/cpu/common/kernel_util.h"
@@ -13,6 +17,43 @@
 namespace int8rt::cpu {
 
 namespace {
+
+// The convolution's own output shape for input xs and output ys (they differ in the spatial
+// dims when a max pool is fused: ys is then the pooled shape, checked here).
+Shape unpooledShape(const Shape& xs, const Shape& ys, const SpatialGeometry& g,
+                    const ConvolutionParams& p, const std::string& name) {
+  Shape z = ys;
+  for (int d = 0; d < g.rank; ++d) {
+    int64_t span = xs[2 + d] + g.padBegin[d] + g.padEnd[d] - g.dilation[d] * (g.kernel[d] - 1) - 1;
+    z[2 + d] = span < 0 ? 0 : span / g.stride[d] + 1;
+    int64_t pooled = p.fusedMaxPool.empty() ? z[2 + d] : z[2 + d] / p.fusedMaxPool[d];
+    check(ys[2 + d] == pooled, "layer '", name, "': run shapes ", shapeText(xs), " -> ",
+          shapeText(ys), " do not match the convolution");
+  }
+  return z;
+}
+
+// Max over non-overlapping windows (window == stride, no padding, floor): z [N, K, z...] ->
+// y [N, K, y...], elements of type T (int8_t or float).
+template <class T>
+void maxPoolWindows(const T* z, const Shape& zs, T* y, const Shape& ys, const Shape& window) {
+  const size_t S = window.size();
+  const int64_t planes = ys[0] * ys[1], zVol = product(zs, 2, zs.size()),
+                yVol = product(ys, 2, ys.size()), wVol = elementCount(window);
+  std::vector<int64_t> o(S), w(S);
+  for (int64_t pl = 0; pl < planes; ++pl)
+    for (int64_t oi = 0; oi < yVol; ++oi) {
+      unravelIndex(oi, ys, 2, o);
+      T m{};
+      for (int64_t wi = 0; wi < wVol; ++wi) {
+        unravelIndex(wi, window, 0, w);
+        int64_t off = 0;
+        for (size_t d = 0; d < S; ++d) off = off * zs[2 + d] + o[d] * window[d] + w[d];
+        m = wi == 0 ? z[pl * zVol + off] : std::max(m, z[pl * zVol + off]);
+      }
+      y[pl * yVol + oi] = m;
+    }
+}
 
 class ConvolutionInt8Ref final : public CpuKernel {
  public:
@@ -32,6 +73,10 @@ class ConvolutionInt8Ref final : public CpuKernel {
     qw_ = quantizeWeightsPerChannel(p_.weights.values.data(), k, perChannel);
     epi_ = i8::makeEpilogueParams(s, qw_.scales, p_.bias, p_.activation, name_);
     p_.weights = Weights{};  // kept quantized; the float copy is not needed any more
+    check(p_.fusedMaxPool.empty() || static_cast<int>(p_.fusedMaxPool.size()) == geo_.rank,
+          "layer '", name_, "': fused max pool ", shapeText(p_.fusedMaxPool), " does not match ",
+          geo_.rank, " spatial dims");
+    outInt8_ = s.outputTypes.at(0) == DataType::kINT8;
   }
 
   void run(const RunArgs& a) override {
@@ -43,9 +88,15 @@ class ConvolutionInt8Ref final : public CpuKernel {
               ys[1] == p_.nbOutputMaps && ys[0] == xs[0],
           "layer '", name_, "': run shapes ", shapeText(xs), " -> ", shapeText(ys),
           " do not match the convolution");
+    // With a fused max pool the outputs are stored to scratch, pooled into y at the end.
+    const Shape zs = unpooledShape(xs, ys, geo_, p_, name_);
+    const size_t elem = outInt8_ ? 1 : sizeof(float);
+    const bool pooled = !p_.fusedMaxPool.empty();
+    std::vector<uint8_t> scratch(pooled ? static_cast<size_t>(elementCount(zs)) * elem : 0);
+    void* out = pooled ? scratch.data() : a.outputs[0].data;
     const int64_t N = xs[0], C = xs[1], K = ys[1], G = p_.groups;
     const int64_t Cg = C / G, Kg = K / G;
-    const int64_t inVol = product(xs, 2, xs.size()), outVol = product(ys, 2, ys.size());
+    const int64_t inVol = product(xs, 2, xs.size()), outVol = product(zs, 2, zs.size());
     const int64_t kVol = elementCount(geo_.kernel);
 
     std::vector<int64_t> o(S), kp(S);
@@ -53,7 +104,7 @@ class ConvolutionInt8Ref final : public CpuKernel {
       for (int64_t k = 0; k < K; ++k) {
         const int64_t g = k / Kg;
         for (int64_t oi = 0; oi < outVol; ++oi) {
-          unravelIndex(oi, ys, 2, o);
+          unravelIndex(oi, zs, 2, o);
           int32_t acc = 0;
           for (int64_t c = 0; c < Cg; ++c) {
             const int8_t* xc = x + (n * C + g * Cg + c) * inVol;
@@ -71,9 +122,16 @@ class ConvolutionInt8Ref final : public CpuKernel {
               if (inside) acc += static_cast<int32_t>(xc[off]) * static_cast<int32_t>(wc[ki]);
             }
           }
-          i8::storeOutput(epi_, a.outputs[0].data, (n * K + k) * outVol + oi, k, acc);
+          i8::storeOutput(epi_, out, (n * K + k) * outVol + oi, k, acc);
         }
       }
+    if (!pooled) return;
+    if (outInt8_)
+      maxPoolWindows(reinterpret_cast<const int8_t*>(scratch.data()), zs,
+                     static_cast<int8_t*>(a.outputs[0].data), ys, p_.fusedMaxPool);
+    else
+      maxPoolWindows(reinterpret_cast<const float*>(scratch.data()), zs,
+                     static_cast<float*>(a.outputs[0].data), ys, p_.fusedMaxPool);
   }
 
  private:
@@ -82,6 +140,7 @@ class ConvolutionInt8Ref final : public CpuKernel {
   SpatialGeometry geo_;
   QuantizedWeights qw_;
   i8::EpilogueParams epi_;
+  bool outInt8_ = true;
 };
 
 bool supports(const KernelSetup& s, const CpuFeatures&) {

@@ -1,5 +1,8 @@
-// N-d convolution (groups, stride, dilation, asymmetric pads) + bias + fused activation, scalar.
+// N-d convolution (groups, stride, dilation, asymmetric pads) + bias + fused activation, scalar,
+// then the fused max pool where the builder fused one (ConvolutionParams::fusedMaxPool).
 // Layout: x [N, C, d...], w [K, C/groups, k...], y [N, K, o...]; no tiling: this is the oracle.
+#include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "backends/cpu/candidates.h"
@@ -11,6 +14,43 @@
 namespace int8rt::cpu {
 
 namespace {
+
+// The convolution's own output shape for input xs and output ys (they differ in the spatial
+// dims when a max pool is fused: ys is then the pooled shape, checked here).
+Shape unpooledShape(const Shape& xs, const Shape& ys, const SpatialGeometry& g,
+                    const ConvolutionParams& p, const std::string& name) {
+  Shape z = ys;
+  for (int d = 0; d < g.rank; ++d) {
+    int64_t span = xs[2 + d] + g.padBegin[d] + g.padEnd[d] - g.dilation[d] * (g.kernel[d] - 1) - 1;
+    z[2 + d] = span < 0 ? 0 : span / g.stride[d] + 1;
+    int64_t pooled = p.fusedMaxPool.empty() ? z[2 + d] : z[2 + d] / p.fusedMaxPool[d];
+    if (ys[2 + d] != pooled)
+      fail("layer '", name, "': run shapes ", shapeText(xs), " -> ", shapeText(ys),
+           " do not match the convolution");
+  }
+  return z;
+}
+
+// Max over non-overlapping windows (window == stride, no padding, floor): z [N, K, z...] ->
+// y [N, K, y...]. Written plainly: with the convolution above it is the fused layer's oracle.
+void maxPoolWindows(const float* z, const Shape& zs, float* y, const Shape& ys, const Shape& window) {
+  const size_t S = window.size();
+  const int64_t planes = ys[0] * ys[1], zVol = product(zs, 2, zs.size()),
+                yVol = product(ys, 2, ys.size()), wVol = elementCount(window);
+  std::vector<int64_t> o(S), w(S);
+  for (int64_t pl = 0; pl < planes; ++pl)
+    for (int64_t oi = 0; oi < yVol; ++oi) {
+      unravelIndex(oi, ys, 2, o);
+      float m = -std::numeric_limits<float>::infinity();
+      for (int64_t wi = 0; wi < wVol; ++wi) {
+        unravelIndex(wi, window, 0, w);
+        int64_t off = 0;
+        for (size_t d = 0; d < S; ++d) off = off * zs[2 + d] + o[d] * window[d] + w[d];
+        m = std::max(m, z[pl * zVol + off]);
+      }
+      y[pl * yVol + oi] = m;
+    }
+}
 
 class ConvolutionRef final : public CpuKernel {
  public:
@@ -31,20 +71,26 @@ class ConvolutionRef final : public CpuKernel {
     if (!p_.bias.empty() && p_.bias.count() != k)
       fail("layer '", name_, "': bias has ", p_.bias.count(), " values, expected ", k);
     if (!isValidActivation(p_.activation)) fail("layer '", name_, "': unknown fused activation");
+    if (!p_.fusedMaxPool.empty() && static_cast<int>(p_.fusedMaxPool.size()) != geo_.rank)
+      fail("layer '", name_, "': fused max pool ", shapeText(p_.fusedMaxPool), " does not match ",
+           geo_.rank, " spatial dims");
   }
 
   void run(const RunArgs& a) override {
     const Shape& xs = a.inputs[0].shape;
     const Shape& ys = a.outputs[0].shape;
     const float* x = a.inputs[0].f32();
-    float* y = a.outputs[0].f32();
     const int S = geo_.rank;
     if (static_cast<int>(xs.size()) != S + 2 || ys.size() != xs.size() || ys[1] != p_.nbOutputMaps)
       fail("layer '", name_, "': run shapes ", shapeText(xs), " -> ", shapeText(ys),
            " do not match the convolution");
+    // With a fused max pool the convolution writes a scratch tensor, pooled into y at the end.
+    const Shape zs = unpooledShape(xs, ys, geo_, p_, name_);
+    std::vector<float> scratch(p_.fusedMaxPool.empty() ? 0 : static_cast<size_t>(elementCount(zs)));
+    float* y = p_.fusedMaxPool.empty() ? a.outputs[0].f32() : scratch.data();
     const int64_t N = xs[0], C = xs[1], K = ys[1], G = p_.groups;
     const int64_t Cg = C / G, Kg = K / G;
-    const int64_t inVol = product(xs, 2, xs.size()), outVol = product(ys, 2, ys.size());
+    const int64_t inVol = product(xs, 2, xs.size()), outVol = product(zs, 2, zs.size());
     const int64_t kVol = elementCount(geo_.kernel);
     const float* w = p_.weights.values.data();
 
@@ -53,7 +99,7 @@ class ConvolutionRef final : public CpuKernel {
       for (int64_t k = 0; k < K; ++k) {
         const int64_t g = k / Kg;
         for (int64_t oi = 0; oi < outVol; ++oi) {
-          unravelIndex(oi, ys, 2, o);
+          unravelIndex(oi, zs, 2, o);
           float acc = p_.bias.empty() ? 0.f : p_.bias.values[k];
           for (int64_t c = 0; c < Cg; ++c) {
             const float* xc = x + (n * C + g * Cg + c) * inVol;
@@ -73,6 +119,7 @@ class ConvolutionRef final : public CpuKernel {
           y[(n * K + k) * outVol + oi] = activate(acc, p_.activation);
         }
       }
+    if (!p_.fusedMaxPool.empty()) maxPoolWindows(y, zs, a.outputs[0].f32(), ys, p_.fusedMaxPool);
   }
 
  private:

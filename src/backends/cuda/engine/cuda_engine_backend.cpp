@@ -4,6 +4,7 @@
 
 #include "backends/cuda/engine/cuda_execution_context.h"
 #include "core/error.h"
+#include "plan/reshape_alias.h"
 #include "runtime/engine_impl.h"
 
 namespace int8rt::cuda {
@@ -38,6 +39,12 @@ CudaEngineBackend::CudaEngineBackend(const EngineImpl& engine, const std::string
       std::string what = "constant tensor '" + net.tensor(t).name + "'";
       constants_[t] = DeviceBuffer(host.size(), what.c_str());
       constants_[t].upload(host.data(), host.size());
+      continue;
+    }
+    if (plan.kernels[i] == kReshapeAliasKernel) {  // nothing is launched: the output is the input
+      checkReshapeAlias(plan, i, engine.maxShapes(), source);
+      names_[i] = kReshapeAliasKernel;
+      precisions_[i] = plan.tensorTypes[l.inputs[0]];
       continue;
     }
     const Candidate* k = findKernel(plan.kernels[i]);
