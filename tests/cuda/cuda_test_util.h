@@ -15,6 +15,7 @@
 #include "backends/cuda/cuda_kernel.h"
 #include "backends/cuda/device_buffer.h"
 #include "builder/memory_planner.h"
+#include "unit/cpu_kernel_test_util.h"
 
 #define I8RT_REQUIRE_GPU()                                                 \
   do {                                                                     \
@@ -185,23 +186,7 @@ inline std::vector<HostTensor> runCpu(const std::string& name, KernelSetup setup
   return out;
 }
 
-// Every element within atol + rtol * |expected| (NaN never passes); reports the first few.
-inline ::testing::AssertionResult allNear(const std::vector<float>& actual,
-                                          const std::vector<float>& expected, float atol,
-                                          float rtol = 0.f) {
-  if (actual.size() != expected.size())
-    return ::testing::AssertionFailure() << "sizes differ: " << actual.size() << " vs " << expected.size();
-  int bad = 0;
-  ::testing::AssertionResult r = ::testing::AssertionFailure();
-  for (size_t i = 0; i < actual.size(); ++i) {
-    const float tol = atol + rtol * std::fabs(expected[i]);
-    if (!(std::fabs(actual[i] - expected[i]) <= tol)) {
-      if (bad < 5) r << "[" << i << "] " << actual[i] << " vs " << expected[i] << "; ";
-      ++bad;
-    }
-  }
-  if (bad == 0) return ::testing::AssertionSuccess();
-  return r << bad << " of " << actual.size() << " differ";
-}
+// Every element within atol + rtol * |expected| (NaN never passes): the CPU tests' check.
+using ::int8rt::cpu::test::allNear;
 
 }  // namespace int8rt::cuda::test

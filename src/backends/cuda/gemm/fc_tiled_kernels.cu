@@ -48,6 +48,38 @@ __device__ __forceinline__ void dp4a4(int& acc, const int4& a, const int4& b) {
   acc = __dp4a(a.w, b.w, acc);
 }
 
+// The end of both kernels: every thread's 2x2 partial sums go to its CTA's shared memory
+// `red` (free after the reduction loop's last barrier); rank 0's group 0 adds those of both
+// groups of every CTA of the cluster, in rank order (deterministic), and hands each in-range
+// output to store(kk, nn, sum). The last cluster barrier keeps the other CTAs' shared memory
+// alive until rank 0 has read it.
+template <class T, class Store>
+__device__ __forceinline__ void reduceClusterAndStore(const T (&acc)[2][2], T* red, int k0,
+                                                      int n0, int k, int n, Store store) {
+  namespace cg = cooperative_groups;
+  cg::cluster_group cluster = cg::this_cluster();
+  const int tid = threadIdx.x, g = tid / 128, t = tid % 128, tk = t % 16, tn = t / 16;
+#pragma unroll
+  for (int i = 0; i < 4; ++i) red[i * kThreads + tid] = acc[i / 2][i % 2];
+  cluster.sync();
+  if (cluster.block_rank() == 0 && g == 0) {
+    T sum[4] = {T(0), T(0), T(0), T(0)};
+    for (unsigned r = 0; r < cluster.num_blocks(); ++r) {
+      const T* part = cluster.map_shared_rank(red, r);
+#pragma unroll
+      for (int i = 0; i < 4; ++i) sum[i] += part[i * kThreads + t] + part[i * kThreads + 128 + t];
+    }
+#pragma unroll
+    for (int i = 0; i < 2; ++i)
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+        const int kk = k0 + tk + 16 * i, nn = n0 + tn + 8 * j;
+        if (kk < k && nn < n) store(kk, nn, sum[i * 2 + j]);
+      }
+  }
+  cluster.sync();
+}
+
 // T = float or __half activations; w float [k][ldw] zero-padded; ldw % kChunkF == 0.
 template <class T>
 __global__ void __launch_bounds__(kThreads) fcTiledFloatKernel(const T* __restrict__ x,
@@ -116,33 +148,10 @@ __global__ void __launch_bounds__(kThreads) fcTiledFloatKernel(const T* __restri
     __syncthreads();
   }
 
-  // Every thread's partial sums to its CTA's shared memory (ws is free after the loop's last
-  // barrier); rank 0's group 0 adds those of both groups of every CTA of the cluster.
-  namespace cg = cooperative_groups;
-  cg::cluster_group cluster = cg::this_cluster();
-  float* red = &ws[0][0];
-#pragma unroll
-  for (int i = 0; i < 4; ++i) red[i * kThreads + tid] = acc[i / 2][i % 2];
-  cluster.sync();
-  if (cluster.block_rank() == 0 && g == 0) {
-    float sum[4] = {0.f, 0.f, 0.f, 0.f};
-    for (unsigned r = 0; r < cluster.num_blocks(); ++r) {
-      const float* part = cluster.map_shared_rank(red, r);
-#pragma unroll
-      for (int i = 0; i < 4; ++i) sum[i] += part[i * kThreads + t] + part[i * kThreads + 128 + t];
-    }
-#pragma unroll
-    for (int i = 0; i < 2; ++i)
-#pragma unroll
-      for (int j = 0; j < 2; ++j) {
-        const int kk = k0 + tk + 16 * i, nn = n0 + tn + 8 * j;
-        if (kk >= k || nn >= n) continue;
-        float v = sum[i * 2 + j];
-        if (bias) v += bias[kk];
-        storeFromFloat(y, static_cast<int64_t>(nn) * k + kk, activateDevice(v, act));
-      }
-  }
-  cluster.sync();  // the other CTAs' shared memory must outlive rank 0's reads
+  reduceClusterAndStore(acc, &ws[0][0], k0, n0, k, n, [&](int kk, int nn, float v) {
+    if (bias) v += bias[kk];
+    storeFromFloat(y, static_cast<int64_t>(nn) * k + kk, activateDevice(v, act));
+  });
 }
 
 // x int8 [n][c]; w int8 [k][ldw] zero-padded, ldw % kChunkB == 0; vec8: c % 8 == 0 and x
@@ -207,30 +216,10 @@ __global__ void __launch_bounds__(kThreads) fcInt8Dp4aKernel(const int8_t* __res
     __syncthreads();
   }
 
-  // As the float kernel: rank 0 adds the cluster's partial sums (integers: exact).
-  namespace cg = cooperative_groups;
-  cg::cluster_group cluster = cg::this_cluster();
-  int* red = &ws[0][0];
-#pragma unroll
-  for (int i = 0; i < 4; ++i) red[i * kThreads + tid] = acc[i / 2][i % 2];
-  cluster.sync();
-  if (cluster.block_rank() == 0 && g == 0) {
-    int sum[4] = {0, 0, 0, 0};
-    for (unsigned r = 0; r < cluster.num_blocks(); ++r) {
-      const int* part = cluster.map_shared_rank(red, r);
-#pragma unroll
-      for (int i = 0; i < 4; ++i) sum[i] += part[i * kThreads + t] + part[i * kThreads + 128 + t];
-    }
-#pragma unroll
-    for (int i = 0; i < 2; ++i)
-#pragma unroll
-      for (int j = 0; j < 2; ++j) {
-        const int kk = k0 + tk + 16 * i, nn = n0 + tn + 8 * j;
-        if (kk >= k || nn >= n) continue;
-        storeInt8Epilogue(epi, y, static_cast<int64_t>(nn) * k + kk, kk, sum[i * 2 + j]);
-      }
-  }
-  cluster.sync();
+  // Integer partial sums: exact in any order.
+  reduceClusterAndStore(acc, &ws[0][0], k0, n0, k, n, [&](int kk, int nn, int v) {
+    storeInt8Epilogue(epi, y, static_cast<int64_t>(nn) * k + kk, kk, v);
+  });
 }
 
 // Launches `kernel` over tiles of 32 outputs x 16 samples, the reduction of `chunks` chunks
