@@ -33,7 +33,7 @@ template <int BM, int BN, int WM, int WN>
 void launch(const ConvLaunch& l, cudaStream_t stream) {
   const int columns = l.batch * l.geo.oh * l.geo.ow;
   const dim3 grid((columns + BN - 1) / BN, (l.geo.kg + BM - 1) / BM, l.geo.groups);
-  convHmmaKernel<BM, BN, WM, WN><<<grid, WM * WN * 32, 0, stream>>>(l);
+  launchKernel("cuda_conv2d_fp16_hmma_implicit_gemm", convHmmaKernel<BM, BN, WM, WN>, grid, dim3(WM * WN * 32), 0, stream, 1, l);
 }
 
 }  // namespace

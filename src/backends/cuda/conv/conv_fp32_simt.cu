@@ -6,6 +6,7 @@
 // multiplied. Bias and activation are fused into the store.
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/conv/conv_device.cuh"
+#include "backends/cuda/pdl.h"
 #include "backends/cuda/conv/conv_launch.h"
 
 namespace int8rt::cuda::conv {
@@ -39,6 +40,7 @@ __global__ void __launch_bounds__((BM / TM) * (BN / TN))
   const ConvColumn col = makeColumn(g, group, n0 + bCol, columns);
   if (bRow == 0) colOut[bCol] = col.out;  // published by the barrier below
   const TapSource tapAt = stageTaps(l, tapStage, tid, T);
+  pdlWait();  // the taps are constants; x and y are the neighbours' tensors
   __syncthreads();
 
   float4 aReg[kARegs];
@@ -123,7 +125,8 @@ template <int BM, int BN, int TM, int TN>
 void launch(const ConvLaunch& l, cudaStream_t stream) {
   const int columns = l.batch * l.geo.oh * l.geo.ow;
   const dim3 grid((columns + BN - 1) / BN, (l.geo.kg + BM - 1) / BM, l.geo.groups);
-  convFp32Kernel<BM, BN, TM, TN><<<grid, (BM / TM) * (BN / TN), 0, stream>>>(l);
+  launchKernel("cuda_conv2d_fp32_implicit_gemm", convFp32Kernel<BM, BN, TM, TN>, grid,
+               dim3((BM / TM) * (BN / TN)), 0, stream, 1, l);
 }
 
 }  // namespace

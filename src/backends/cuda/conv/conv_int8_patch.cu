@@ -8,12 +8,13 @@
 #include "backends/cuda/conv/conv_patch_launch.h"
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/layers/dm_convert.cuh"
+#include "backends/cuda/pdl.h"
 
 namespace int8rt::cuda::conv {
 
 namespace {
 
-constexpr int kThreads = 128, kWarps = kThreads / 32;
+constexpr int kThreads = kPatchThreads, kWarps = kThreads / 32;
 
 __device__ __forceinline__ uint32_t packBytes(int8_t a, int8_t b, int8_t c, int8_t d) {
   return static_cast<uint32_t>(static_cast<uint8_t>(a)) |
@@ -108,7 +109,9 @@ __device__ __forceinline__ void gatherPatch(const PatchLaunch& l, int8_t* patch,
 }
 
 template <int MI, bool kFloatIn>
-__global__ void __launch_bounds__(kThreads) convInt8PatchKernel(const PatchLaunch l) {
+// At most 128 registers (4 CTAs per SM): the split reduction's second copy of the MMA loop
+// otherwise raises the compiler's choice to ~166 and costs a third of the speed.
+__global__ void __launch_bounds__(kThreads, 4) convInt8PatchKernel(const PatchLaunch l) {
   constexpr int NI = MI >= 8 ? 1 : 8 / MI;  // columns of 8 per warp chunk
   constexpr int kChunk = 8 * NI;
   extern __shared__ __align__(16) unsigned char smem[];
@@ -122,6 +125,8 @@ __global__ void __launch_bounds__(kThreads) convInt8PatchKernel(const PatchLaunc
   int8_t* sPatch = reinterpret_cast<int8_t*>(sRaw0 + 2 * g.rawBytes);
   float* sOut = reinterpret_cast<float*>(sRaw0 + 2 * g.rawBytes + (ownPatch ? g.patchBytes : 0));
   int* sQOff = reinterpret_cast<int*>(sOut + g.kg * g.outStride);
+  // Split reduction (kParts > 1): the partial accumulators of parts 1.. [part - 1][chunk][i][lane].
+  int* sRed = sQOff + (g.rows / g.poolH) * g.pw;
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int gid = lane >> 2, tig = lane & 3;
@@ -142,8 +147,6 @@ __global__ void __launch_bounds__(kThreads) convInt8PatchKernel(const PatchLaunc
     const uint4* tsrc = reinterpret_cast<const uint4*>(l.taps);
     for (int i = tid; i < kp / 8; i += kThreads)
       cpAsync16(smem + tapsAt + 16 * i, tsrc + i, true);
-    if (g.wordCopy && blockIdx.x < bands) issuePatchCopy<kFloatIn>(l, sRaw0, blockIdx.x, group, tid);
-    cpAsyncCommit();
     const int nq = (g.rows / g.poolH) * g.pw;
     for (int q = tid; q < nq; q += kThreads) {
       const int qy = q / g.pw, qx = q - qy * g.pw;
@@ -161,6 +164,11 @@ __global__ void __launch_bounds__(kThreads) convInt8PatchKernel(const PatchLaunc
       mult[mi][h] = __ldg(l.epi.mult + k);
       bias[mi][h] = __ldg(l.epi.bias + k);
     }
+  // Everything above reads this layer's constants only, so it overlaps the previous kernel's
+  // tail (programmatic dependent launch); the input patch must wait for that kernel.
+  pdlWait();
+  if (g.wordCopy && blockIdx.x < bands) issuePatchCopy<kFloatIn>(l, sRaw0, blockIdx.x, group, tid);
+  cpAsyncCommit();
 
   int buf = 0;
   for (int band = blockIdx.x; band < bands; band += gridDim.x, buf ^= 1) {
@@ -199,7 +207,9 @@ __global__ void __launch_bounds__(kThreads) convInt8PatchKernel(const PatchLaunc
     const bool regPool = NI >= 2 && g.poolH == 2 && g.poolW == 2;
     const int windows = (rowsHere / 2) * g.pw;  // regPool: pooled outputs per channel of the band
     const int chunks = regPool ? (windows + 2 * NI - 1) / (2 * NI) : (columns + kChunk - 1) / kChunk;
-    for (int chunk = warp; chunk < chunks; chunk += kWarps) {
+    const int kTiles = kp / 32;
+    // The MMAs of one warp chunk over k tiles [ktBegin, ktEnd).
+    auto computeChunk = [&](int chunk, int ktBegin, int ktEnd, int (&acc)[MI][NI][4]) {
       const int8_t* colPtr[NI];
 #pragma unroll
       for (int ni = 0; ni < NI; ++ni) {
@@ -218,7 +228,6 @@ __global__ void __launch_bounds__(kThreads) convInt8PatchKernel(const PatchLaunc
         }
         colPtr[ni] = patch + oy * g.strideH * g.patchW + ox * g.strideW;
       }
-      int acc[MI][NI][4];
 #pragma unroll
       for (int mi = 0; mi < MI; ++mi)
 #pragma unroll
@@ -226,7 +235,7 @@ __global__ void __launch_bounds__(kThreads) convInt8PatchKernel(const PatchLaunc
 #pragma unroll
           for (int e = 0; e < 4; ++e) acc[mi][ni][e] = 0;
 
-      for (int kt = 0; kt < kp / 32; ++kt) {
+      for (int kt = ktBegin; kt < ktEnd; ++kt) {
         const uint4 t = sTaps[kt * 4 + tig];
         const int o[8] = {static_cast<int>(t.x & 0xffff), static_cast<int>(t.x >> 16),
                           static_cast<int>(t.y & 0xffff), static_cast<int>(t.y >> 16),
@@ -251,6 +260,9 @@ __global__ void __launch_bounds__(kThreads) convInt8PatchKernel(const PatchLaunc
           for (int mi = 0; mi < MI; ++mi) imma(acc[mi][ni], a[mi], b0, b1);
         }
       }
+    };
+    // The epilogue of one warp chunk's accumulators into the band tile sOut.
+    auto epilogueChunk = [&](int chunk, const int (&acc)[MI][NI][4]) {
       // Accumulators: c0, c1 at row gid, columns 2 tig, 2 tig + 1; c2, c3 at row gid + 8.
       auto epilogue = [&](int acc0, float m, float b) {
         return activateFast(__fmaf_rn(static_cast<float>(acc0), m, b), l.epi.act);
@@ -282,7 +294,7 @@ __global__ void __launch_bounds__(kThreads) convInt8PatchKernel(const PatchLaunc
               sOut[m * g.outStride + q] = v;
             }
         }
-        continue;
+        return;
       }
 #pragma unroll
       for (int ni = 0; ni < NI; ++ni) {
@@ -298,6 +310,46 @@ __global__ void __launch_bounds__(kThreads) convInt8PatchKernel(const PatchLaunc
             const float v1 = epilogue(acc[mi][ni][2 * h + 1], mult[mi][h], bias[mi][h]);
             *reinterpret_cast<float2*>(sOut + m * g.outStride + n) = make_float2(v0, v1);
           }
+      }
+    };
+    if (g.kParts == 1) {
+      for (int chunk = warp; chunk < chunks; chunk += kWarps) {
+        int acc[MI][NI][4];
+        computeChunk(chunk, 0, kTiles, acc);
+        epilogueChunk(chunk, acc);
+      }
+    } else {
+      // Few chunks (a small band): warp = part * splitChunks + chunk takes the part's share of
+      // the k tiles; parts 1.. leave their int32 partial sums in shared memory and part 0 adds
+      // them (integer sums: exact in any order) before the epilogue.
+      constexpr int kAccWords = MI * NI * 4;
+      const int part = warp / g.splitChunks, chunk = warp - part * g.splitChunks;
+      const bool active = part < g.kParts && chunk < chunks;
+      int acc[MI][NI][4];
+      if (active) {
+        computeChunk(chunk, part * kTiles / g.kParts, (part + 1) * kTiles / g.kParts, acc);
+        if (part > 0) {
+          int* red = sRed + ((part - 1) * g.splitChunks + chunk) * kAccWords * 32 + lane;
+#pragma unroll
+          for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+            for (int ni = 0; ni < NI; ++ni)
+#pragma unroll
+              for (int e = 0; e < 4; ++e) red[((mi * NI + ni) * 4 + e) * 32] = acc[mi][ni][e];
+        }
+      }
+      __syncthreads();
+      if (active && part == 0) {
+        for (int p = 1; p < g.kParts; ++p) {
+          const int* red = sRed + ((p - 1) * g.splitChunks + chunk) * kAccWords * 32 + lane;
+#pragma unroll
+          for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+            for (int ni = 0; ni < NI; ++ni)
+#pragma unroll
+              for (int e = 0; e < 4; ++e) acc[mi][ni][e] += red[((mi * NI + ni) * 4 + e) * 32];
+        }
+        epilogueChunk(chunk, acc);
       }
     }
     __syncthreads();
@@ -353,7 +405,8 @@ template <int MI, bool kFloatIn>
 void launchInstance(const PatchLaunch& l, cudaStream_t stream) {
   const int bands = l.batch * l.geo.bandsPerImage;
   const dim3 grid(bands < l.grid ? bands : l.grid, l.geo.groups);
-  convInt8PatchKernel<MI, kFloatIn><<<grid, kThreads, l.geo.smemBytes, stream>>>(l);
+  launchKernel("cuda_conv2d_int8_imma_patch", convInt8PatchKernel<MI, kFloatIn>, grid, dim3(kThreads),
+               static_cast<size_t>(l.geo.smemBytes), stream, 1, l);
 }
 
 template <int MI, bool kFloatIn>

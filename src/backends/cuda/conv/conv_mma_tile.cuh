@@ -8,6 +8,7 @@
 // step, each thread owning one column. The next k tile is fetched into registers while the
 // current one is multiplied.
 #pragma once
+#include "backends/cuda/pdl.h"
 #include "backends/cuda/conv/conv_device.cuh"
 
 namespace int8rt::cuda::conv {
@@ -135,6 +136,7 @@ __device__ __forceinline__ void mmaConvTile(const ConvLaunch& l, Store store) {
   const ConvColumn col = makeColumn(g, group, n0 + bCol, columns);
   if (bWord == 0) colOut[bCol] = col.out;  // published by the barrier below
   const TapSource tapAt = stageTaps(l, tapStage, tid, kThreads);
+  pdlWait();  // the taps are constants; x and y are the neighbouring kernels' tensors
   __syncthreads();
 
   uint4 aReg[kARegs];

@@ -16,6 +16,8 @@ namespace int8rt::cuda::conv {
 // Shared memory a band may use: two CTAs per SM on sm_80 / sm_90. Every kernel instance is
 // allowed this much once, so that layers of different band sizes can share an instance.
 constexpr int kPatchSmemLimit = 100 * 1024;
+// The threads of a CTA of the kernel.
+constexpr int kPatchThreads = 128;
 
 struct PatchGeometry {
   int c = 0, h = 0, w = 0;           // input
@@ -40,6 +42,10 @@ struct PatchGeometry {
   bool wordCopy = false;
   bool floatIn = false;
   int rawBytes = 0;                  // one staging buffer (wordCopy): patch (int8) or 4 x (FP32)
+  // Split reduction, for bands with fewer warp chunks than the CTA has warps (latency-bound
+  // small batches): kParts warps per chunk share the k tiles, each chunk of a full band
+  // (splitChunks of them) its own kParts warps; the partial int32 sums meet in shared memory.
+  int kParts = 1, splitChunks = 1;
 };
 
 struct PatchLaunch {

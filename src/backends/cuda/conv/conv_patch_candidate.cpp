@@ -1,9 +1,11 @@
 // The candidate "cuda_conv2d_int8_imma_patch": the patch-staged INT8 convolution (conv_patch.h)
 // with an optional fused max pool and an optional FP32 input quantized on load (the CPU's
 // quantize rule with the setup's input scale, as if an FP32 -> INT8 reformat ran first).
-// Config strings "rows<N>": conv output rows per CTA band (patchBandChoices).
+// Config strings "rows<N>": conv output rows per CTA band (patchBandChoices); "rows<N>split":
+// the same band with the k tiles shared among warps that would otherwise idle (patchConfigs).
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "backends/cpu/common/kernel_util.h"
@@ -32,16 +34,18 @@ class PatchConvKernel final : public Kernel {
     const auto& p = s.layer->as<ConvolutionParams>();
     const std::vector<int> choices = conv::patchBandChoices(s);
     int rows = -1;
+    bool split = false;
     if (config.empty()) {
       rows = conv::defaultPatchRows(s, choices);
     } else {
-      int v = 0;
-      char tail = 0;
-      if (std::sscanf(config.c_str(), "rows%d%c", &v, &tail) == 1)
-        for (int c : choices) rows = c == v ? v : rows;
+      for (const std::string& c : conv::patchConfigs(s)) {
+        if (c != config) continue;
+        split = c.ends_with("split");
+        rows = std::atoi(c.c_str() + 4);
+      }
     }
     check(rows > 0, "layer '", name_, "': ", kName, " has no configuration '", config, "'");
-    launch_.geo = conv::makePatchGeometry(s, rows);
+    launch_.geo = conv::makePatchGeometry(s, rows, split);
     const conv::PatchGeometry& g = launch_.geo;
     maxBatch_ = s.inputShapes[0][0];
 
@@ -120,9 +124,7 @@ bool supports(const KernelSetup& s, const DeviceInfo& d) {
 }
 
 std::vector<std::string> configs(const KernelSetup& s, const DeviceInfo&) {
-  std::vector<std::string> out;
-  for (int rows : conv::patchBandChoices(s)) out.push_back("rows" + std::to_string(rows));
-  return out;
+  return conv::patchConfigs(s);
 }
 
 std::unique_ptr<Kernel> create(const KernelSetup& s, const std::string& config) {

@@ -21,7 +21,7 @@ int mRowsFor(int kg) {
 
 }  // namespace
 
-PatchGeometry makePatchGeometry(const KernelSetup& s, int rows) {
+PatchGeometry makePatchGeometry(const KernelSetup& s, int rows, bool split) {
   check(supportedConv2d(s, /*allowFusedPool=*/true), "layer '", s.layer->name,
         "': not a 2-D convolution the CUDA kernels support");
   const auto& p = s.layer->as<ConvolutionParams>();
@@ -67,10 +67,23 @@ PatchGeometry makePatchGeometry(const KernelSetup& s, int rows) {
   g.wordCopy = g.padW == 0 && g.patchW == g.w && g.w % 4 == 0;
   g.floatIn = s.inputTypes[0] == DataType::kFLOAT;
   g.rawBytes = !g.wordCopy ? 0 : g.floatIn ? 4 * g.patchBytes : g.patchBytes;
+  // The kernel's warp chunks of a full band (its mirror: NI column blocks of 8 per chunk; with
+  // a 2x2 pool taken in registers, 2 NI windows per chunk).
+  const int mi = g.mRows / 16, ni = mi >= 8 ? 1 : 8 / mi, warps = kPatchThreads / 32;
+  const bool regPool = ni >= 2 && g.poolH == 2 && g.poolW == 2;
+  const int chunks = regPool ? ((g.rows / 2) * g.pw + 2 * ni - 1) / (2 * ni)
+                             : (g.rows * g.ow + 8 * ni - 1) / (8 * ni);
+  if (split && chunks < warps) {
+    g.splitChunks = chunks;
+    g.kParts = std::min(warps / chunks, g.reductionPadded / 32);
+  }
+  const int64_t redBytes =
+      g.kParts > 1 ? int64_t(4) * (g.kParts - 1) * g.splitChunks * mi * ni * 4 * 32 : 0;
   // [weights][taps][raw 0][raw 1][patch unless int8 words][band outputs][window origins]
+  // [split partial sums]
   const int64_t smem = int64_t(g.mRows) * (g.reductionPadded + 16) + 2 * g.reductionPadded +
                        2 * int64_t(g.rawBytes) + (g.wordCopy && !g.floatIn ? 0 : g.patchBytes) +
-                       4 * int64_t(g.kg) * g.outStride + 4 * int64_t(g.rows / g.poolH) * g.pw;
+                       4 * int64_t(g.kg) * g.outStride + 4 * int64_t(g.rows / g.poolH) * g.pw + redBytes;
   g.smemBytes = smem > (1 << 30) ? (1 << 30) : static_cast<int>(smem);
   return g;
 }
@@ -98,6 +111,16 @@ std::vector<int> patchBandChoices(const KernelSetup& s) {
   if (!out.empty() && out.back() < whole.usedRows) {
     const PatchGeometry g = makePatchGeometry(s, whole.usedRows);
     if (g.smemBytes <= kPatchSmemLimit && g.patchBytes < 65536) out.push_back(g.rows);
+  }
+  return out;
+}
+
+std::vector<std::string> patchConfigs(const KernelSetup& s) {
+  std::vector<std::string> out;
+  for (int rows : patchBandChoices(s)) {
+    out.push_back("rows" + std::to_string(rows));
+    const PatchGeometry g = makePatchGeometry(s, rows, /*split=*/true);
+    if (g.kParts > 1 && g.smemBytes <= kPatchSmemLimit) out.push_back("rows" + std::to_string(rows) + "split");
   }
   return out;
 }

@@ -19,10 +19,15 @@ constexpr int kPatchMaxRows = 128;
 bool patchShapeSupported(const KernelSetup& s);
 
 // The band heights (conv output rows per CTA) worth timing, smallest first; empty when none
-// fits. Config strings are "rows<N>".
+// fits. Config strings are "rows<N>" and, where the split reduction applies and fits,
+// "rows<N>split" (patchConfigs).
 std::vector<int> patchBandChoices(const KernelSetup& s);
 
-PatchGeometry makePatchGeometry(const KernelSetup& s, int rows);
+// split: share the k tiles of a chunk among the CTA's idle warps when the band has fewer warp
+// chunks than warps (kParts > 1 only where that is possible; see PatchGeometry).
+std::vector<std::string> patchConfigs(const KernelSetup& s);
+
+PatchGeometry makePatchGeometry(const KernelSetup& s, int rows, bool split = false);
 
 // [reductionPadded / 32][tig 0..3][8] patch offsets c * patchH * patchW + dy * patchW + dx of
 // reduction indices kt * 32 + {4 tig + 0..3, 16 + 4 tig + 0..3} (the m16n8k32 B fragment's
