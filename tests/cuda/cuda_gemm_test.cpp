@@ -81,7 +81,7 @@ std::vector<float> fcMagnitude(const std::vector<float>& x, const std::vector<fl
 
 const char* kFp32Fc[] = {"cuda_fc_fp32_cublaslt", "cuda_fc_fp32_tiled"};
 const char* kFp16Fc[] = {"cuda_fc_fp16_cublaslt", "cuda_fc_fp16_tiled"};
-const char* kInt8Fc[] = {"cuda_fc_int8_cublaslt", "cuda_fc_int8_dp4a"};
+const char* kInt8Fc[] = {"cuda_fc_int8_cublaslt", "cuda_fc_int8_dp4a", "cuda_fc_int8_imma"};
 
 // The configurations of `name` for `s`, or {} with a failure when it does not support s
 // (cuBLASLt's INT8 may legitimately lack an algorithm for odd feature counts: reported only).
@@ -205,7 +205,7 @@ void runInt8Fc(const FcCase& fc, uint32_t seed, bool adversarial, int* exactRuns
   const bool exactMath = fc.act.type == ActivationType::kNONE ||
                          fc.act.type == ActivationType::kRELU ||
                          fc.act.type == ActivationType::kLEAKY_RELU;
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 3; ++i) {
     const bool mayLack = i == 0;  // cuBLASLt IMMA wants aligned leading dims
     for (const KernelSetup* s : {&sf, &sq}) {
       const bool q = s == &sq;
@@ -261,29 +261,32 @@ TEST(CudaGemm, LeNetFcShapes) {
   EXPECT_EQ(diffs, 0);
 }
 
-// Microseconds per launch at LeNet's batch-100 shapes, printed for the lead (not asserted).
-TEST(CudaGemm, LeNetBatch100Timings) {
+// Microseconds per launch at LeNet's shapes, batch 100 and 8192, printed for the lead (not
+// asserted). Run with INT8RT_CUDA_PDL=0 to see the launches without programmatic dependence.
+TEST(CudaGemm, LeNetFcTimings) {
   I8RT_REQUIRE_GPU();
   const Activation relu{ActivationType::kRELU};
   struct Shape2 { Shape x; int64_t k; Activation act; };
-  for (const Shape2& sh : {Shape2{{100, 800}, 500, relu}, Shape2{{100, 500}, 10, Activation{}}}) {
+  for (const Shape2& sh : {Shape2{{100, 800}, 500, relu}, Shape2{{100, 500}, 10, Activation{}},
+                           Shape2{{8192, 800}, 500, relu}, Shape2{{8192, 500}, 10, Activation{}}}) {
+    const int64_t batch = sh.x[0];
     const int64_t c = sh.x[1];
     std::vector<float> w = randomFloats(sh.k * c, 5), b = randomFloats(sh.k, 6);
     Layer l = fcLayer(sh.k, w, b, sh.act);
-    struct Prec { DataType in, out; const char* const* names; };
-    for (const Prec& p : {Prec{DataType::kFLOAT, DataType::kFLOAT, kFp32Fc},
-                          Prec{DataType::kHALF, DataType::kHALF, kFp16Fc},
-                          Prec{DataType::kINT8, DataType::kINT8, kInt8Fc}}) {
+    struct Prec { DataType in, out; const char* const* names; int count; };
+    for (const Prec& p : {Prec{DataType::kFLOAT, DataType::kFLOAT, kFp32Fc, 2},
+                          Prec{DataType::kHALF, DataType::kHALF, kFp16Fc, 2},
+                          Prec{DataType::kINT8, DataType::kINT8, kInt8Fc, 3}}) {
       KernelSetup s = setupFor(l, {sh.x}, p.in, p.out, 0.05f, 0.5f);
-      for (int i = 0; i < 2; ++i)
+      for (int i = 0; i < p.count; ++i)
         for (const std::string& cfg : configsFor(p.names[i], s, true)) {
           std::unique_ptr<Kernel> k = findKernel(p.names[i])->create(s, cfg);
-          DeviceBuffer xin(static_cast<size_t>(count(sh.x)) * 4), yout(static_cast<size_t>(100 * sh.k) * 4),
+          DeviceBuffer xin(static_cast<size_t>(count(sh.x)) * 4), yout(static_cast<size_t>(batch * sh.k) * 4),
               ws(k->workspaceBytes());
           checkCuda(cudaMemset(xin.get(), 0, xin.bytes()), "memset");
           RunArgs a;
           a.inputs.push_back({xin.get(), sh.x, p.in});
-          a.outputs.push_back({yout.get(), {100, sh.k}, p.out});
+          a.outputs.push_back({yout.get(), {batch, sh.k}, p.out});
           a.workspace = ws.get();
           cudaStream_t st;
           checkCuda(cudaStreamCreate(&st), "stream");
@@ -308,9 +311,9 @@ TEST(CudaGemm, LeNetBatch100Timings) {
           checkCuda(cudaEventSynchronize(e1), "sync");
           float ms = 0.f;
           checkCuda(cudaEventElapsedTime(&ms, e0, e1), "elapsed");
-          std::printf("timing %s '%s' x[100,%lld] -> %lld: %.2f us/launch (graph)\n", p.names[i],
-                      cfg.c_str(), static_cast<long long>(c), static_cast<long long>(sh.k),
-                      1000.f * ms / reps);
+          std::printf("timing %s '%s' x[%lld,%lld] -> %lld: %.2f us/launch (graph)\n",
+                      p.names[i], cfg.c_str(), static_cast<long long>(batch),
+                      static_cast<long long>(c), static_cast<long long>(sh.k), 1000.f * ms / reps);
           cudaGraphExecDestroy(exec);
           cudaGraphDestroy(graph);
           cudaEventDestroy(e0);

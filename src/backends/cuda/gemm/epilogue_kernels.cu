@@ -1,9 +1,11 @@
 // Epilogues that run after a cuBLASLt matmul: the INT8 FC epilogue over the s32 accumulators
 // (cuBLASLt has no epilogue that is provably the CPU's fmaf + activation + requantization),
-// and activations cuBLASLt has no exact epilogue for. Grid-stride loops, one element a thread.
+// and activations cuBLASLt has no exact epilogue for. Grid-stride loops, one element a thread;
+// launched with programmatic dependent launch (pdl.h), waiting before their first access.
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/gemm/gemm_epilogue.cuh"
 #include "backends/cuda/gemm/gemm_kernels.h"
+#include "backends/cuda/pdl.h"
 
 namespace int8rt::cuda {
 
@@ -18,6 +20,7 @@ int gridFor(int64_t count) {
 
 __global__ void int8EpilogueKernel(const int32_t* __restrict__ acc, void* __restrict__ out,
                                    int64_t count, int k, DeviceInt8Epilogue epi) {
+  pdlWait();
   for (int64_t i = blockIdx.x * int64_t{kBlock} + threadIdx.x; i < count;
        i += int64_t{gridDim.x} * kBlock)
     storeInt8Epilogue(epi, out, i, static_cast<int>(i % k), acc[i]);
@@ -25,6 +28,7 @@ __global__ void int8EpilogueKernel(const int32_t* __restrict__ acc, void* __rest
 
 template <class T>
 __global__ void activationKernel(T* __restrict__ y, int64_t count, DeviceActivation act) {
+  pdlWait();
   for (int64_t i = blockIdx.x * int64_t{kBlock} + threadIdx.x; i < count;
        i += int64_t{gridDim.x} * kBlock)
     storeFromFloat(y, i, activateDevice(loadAsFloat(y, i), act));
@@ -36,20 +40,20 @@ void launchInt8Epilogue(const int32_t* acc, void* out, int64_t rows, int k,
                         const DeviceInt8Epilogue& epi, cudaStream_t stream) {
   const int64_t count = rows * k;
   if (count == 0) return;
-  int8EpilogueKernel<<<gridFor(count), kBlock, 0, stream>>>(acc, out, count, k, epi);
-  checkLaunch("the INT8 fully connected epilogue");
+  launchKernel("the INT8 fully connected epilogue", int8EpilogueKernel, dim3(gridFor(count)),
+               dim3(kBlock), 0, stream, 1, acc, out, count, k, epi);
 }
 
 void launchActivationInPlace(float* y, int64_t count, DeviceActivation act, cudaStream_t stream) {
   if (count == 0) return;
-  activationKernel<float><<<gridFor(count), kBlock, 0, stream>>>(y, count, act);
-  checkLaunch("the fused activation after cuBLASLt");
+  launchKernel("the fused activation after cuBLASLt", activationKernel<float>, dim3(gridFor(count)),
+               dim3(kBlock), 0, stream, 1, y, count, act);
 }
 
 void launchActivationInPlace(__half* y, int64_t count, DeviceActivation act, cudaStream_t stream) {
   if (count == 0) return;
-  activationKernel<__half><<<gridFor(count), kBlock, 0, stream>>>(y, count, act);
-  checkLaunch("the fused activation after cuBLASLt");
+  launchKernel("the fused activation after cuBLASLt", activationKernel<__half>,
+               dim3(gridFor(count)), dim3(kBlock), 0, stream, 1, y, count, act);
 }
 
 }  // namespace int8rt::cuda

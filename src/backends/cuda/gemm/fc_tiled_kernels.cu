@@ -10,8 +10,12 @@
 //
 // A tile alone is latency-bound at small batches (one CTA per SM, each chunk a round trip to
 // L2), so the reduction is also split over the CTAs of a thread-block cluster (up to 4, along
-// grid z): each reduces its own run of chunks, then rank 0 adds every partial sum through
-// distributed shared memory in a fixed order (deterministic) and runs the epilogue.
+// grid x, next to each other): each reduces its own run of chunks, then rank 0 adds every
+// partial sum through distributed shared memory in a fixed order (deterministic) and runs the
+// epilogue.
+//
+// Both kernels are launched with programmatic dependent launch (pdl.h): the first chunk of the
+// constant weights is loaded before pdlWait(), the activations after it.
 #include <cooperative_groups.h>
 
 #include <algorithm>
@@ -19,6 +23,7 @@
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/gemm/gemm_epilogue.cuh"
 #include "backends/cuda/gemm/gemm_kernels.h"
+#include "backends/cuda/pdl.h"
 
 namespace int8rt::cuda {
 
@@ -87,17 +92,17 @@ __global__ void __launch_bounds__(kThreads) fcTiledFloatKernel(const T* __restri
                                                                const float* __restrict__ bias,
                                                                T* __restrict__ y, int n, int c,
                                                                int ldw, int k, DeviceActivation act,
-                                                               int chunksPerCta) {
+                                                               int split, int chunksPerCta) {
   __shared__ __align__(16) float ws[kTileK][kPadF];
   __shared__ __align__(16) float xs[kTileN][kPadF];
   const int tid = threadIdx.x;
-  const int k0 = blockIdx.x * kTileK, n0 = blockIdx.y * kTileN;
+  const int k0 = (blockIdx.x / split) * kTileK, n0 = blockIdx.y * kTileN, part = blockIdx.x % split;
   const int g = tid / 128, t = tid % 128, tk = t % 16, tn = t / 16;
 
   // Global -> register staging: 4 float4 of W and 8 values of x per thread and chunk.
   float4 wr[4];
   float xr[8];
-  auto loadChunk = [&](int c0) {
+  auto loadW = [&](int c0) {
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       const int idx = tid + i * kThreads, row = idx / (kChunkF / 4), col4 = idx % (kChunkF / 4);
@@ -105,12 +110,18 @@ __global__ void __launch_bounds__(kThreads) fcTiledFloatKernel(const T* __restri
       wr[i] = kk < k ? *reinterpret_cast<const float4*>(w + static_cast<int64_t>(kk) * ldw + c0 + col4 * 4)
                      : make_float4(0.f, 0.f, 0.f, 0.f);
     }
+  };
+  auto loadX = [&](int c0) {
 #pragma unroll
     for (int i = 0; i < 8; ++i) {
       const int idx = tid + i * kThreads, row = idx / kChunkF, col = idx % kChunkF;
       const int nn = n0 + row, cc = c0 + col;
       xr[i] = nn < n && cc < c ? loadAsFloat(x, static_cast<int64_t>(nn) * c + cc) : 0.f;
     }
+  };
+  auto loadChunk = [&](int c0) {
+    loadW(c0);
+    loadX(c0);
   };
   auto storeChunk = [&]() {
 #pragma unroll
@@ -126,10 +137,12 @@ __global__ void __launch_bounds__(kThreads) fcTiledFloatKernel(const T* __restri
   };
 
   // This CTA's run of chunks (possibly empty: its partial sums are then zero).
-  const int cBegin = blockIdx.z * chunksPerCta * kChunkF;
+  const int cBegin = part * chunksPerCta * kChunkF;
   const int cEnd = min(ldw, cBegin + chunksPerCta * kChunkF);
   float acc[2][2] = {{0.f, 0.f}, {0.f, 0.f}};
-  if (cBegin < cEnd) loadChunk(cBegin);
+  if (cBegin < cEnd) loadW(cBegin);
+  pdlWait();
+  if (cBegin < cEnd) loadX(cBegin);
   for (int c0 = cBegin; c0 < cEnd; c0 += kChunkF) {
     storeChunk();
     __syncthreads();
@@ -160,12 +173,12 @@ __global__ void __launch_bounds__(kThreads) fcInt8Dp4aKernel(const int8_t* __res
                                                              const int8_t* __restrict__ w,
                                                              void* __restrict__ y, int n, int c,
                                                              int ldw, int k, bool vec8,
-                                                             DeviceInt8Epilogue epi,
+                                                             DeviceInt8Epilogue epi, int split,
                                                              int chunksPerCta) {
   __shared__ __align__(16) int ws[kTileK][kPadW];
   __shared__ __align__(16) int xs[kTileN][kPadW];
   const int tid = threadIdx.x;
-  const int k0 = blockIdx.x * kTileK, n0 = blockIdx.y * kTileN;
+  const int k0 = (blockIdx.x / split) * kTileK, n0 = blockIdx.y * kTileN, part = blockIdx.x % split;
   const int g = tid / 128, t = tid % 128, tk = t % 16, tn = t / 16;
   // Per chunk: W is 32 rows x 8 int4 (one per thread), x is 16 rows x 16 pieces of 8 bytes.
   const int wRow = tid / 8, wCol = tid % 8;
@@ -173,10 +186,12 @@ __global__ void __launch_bounds__(kThreads) fcInt8Dp4aKernel(const int8_t* __res
 
   int4 wr;
   uint2 xr;
-  auto loadChunk = [&](int c0) {
+  auto loadW = [&](int c0) {
     const int kk = k0 + wRow;
     wr = kk < k ? *reinterpret_cast<const int4*>(w + static_cast<int64_t>(kk) * ldw + c0 + wCol * 16)
                 : make_int4(0, 0, 0, 0);
+  };
+  auto loadX = [&](int c0) {
     const int nn = n0 + xRow, cc = c0 + xPiece * 8;
     xr = make_uint2(0u, 0u);
     if (nn < n && cc < c) {
@@ -192,11 +207,17 @@ __global__ void __launch_bounds__(kThreads) fcInt8Dp4aKernel(const int8_t* __res
       }
     }
   };
+  auto loadChunk = [&](int c0) {
+    loadW(c0);
+    loadX(c0);
+  };
 
-  const int cBegin = blockIdx.z * chunksPerCta * kChunkB;
+  const int cBegin = part * chunksPerCta * kChunkB;
   const int cEnd = min(ldw, cBegin + chunksPerCta * kChunkB);
   int acc[2][2] = {{0, 0}, {0, 0}};
-  if (cBegin < cEnd) loadChunk(cBegin);
+  if (cBegin < cEnd) loadW(cBegin);
+  pdlWait();
+  if (cBegin < cEnd) loadX(cBegin);
   for (int c0 = cBegin; c0 < cEnd; c0 += kChunkB) {
     *reinterpret_cast<int4*>(&ws[wRow][wCol * 4]) = wr;
     *reinterpret_cast<uint2*>(&xs[xRow][xPiece * 2]) = xr;
@@ -223,8 +244,8 @@ __global__ void __launch_bounds__(kThreads) fcInt8Dp4aKernel(const int8_t* __res
 }
 
 // Launches `kernel` over tiles of 32 outputs x 16 samples, the reduction of `chunks` chunks
-// split over a cluster of up to kMaxSplit CTAs along z; `args` are the kernel's arguments
-// before its last, chunksPerCta.
+// split over a cluster of up to kMaxSplit CTAs along x; `args` are the kernel's arguments
+// before its last two, split and chunksPerCta.
 template <class Kernel, class... Args>
 void launchTiles(Kernel kernel, int n, int k, int chunks, cudaStream_t stream, const char* name,
                  Args... args) {
@@ -235,19 +256,9 @@ void launchTiles(Kernel kernel, int n, int k, int chunks, cudaStream_t stream, c
   const int tiles = ((k + kTileK - 1) / kTileK) * gy;
   const int split = tiles >= 100 ? 1 : std::max(1, std::min(kMaxSplit, chunks));
   const int chunksPerCta = (chunks + split - 1) / split;
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = dim3((k + kTileK - 1) / kTileK, gy, split);
-  cfg.blockDim = dim3(kThreads);
-  cfg.stream = stream;
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeClusterDimension;
-  attr[0].val.clusterDim.x = 1;
-  attr[0].val.clusterDim.y = 1;
-  attr[0].val.clusterDim.z = split;
-  cfg.attrs = attr;
-  cfg.numAttrs = 1;
-  checkCuda(cudaLaunchKernelEx(&cfg, kernel, args..., chunksPerCta), "launch of ", name);
-  checkLaunch(name);
+  const dim3 grid(((k + kTileK - 1) / kTileK) * split, gy, 1);
+  launchKernel(name, kernel, grid, dim3(kThreads), 0, stream, static_cast<unsigned>(split), args...,
+               split, chunksPerCta);
 }
 
 }  // namespace

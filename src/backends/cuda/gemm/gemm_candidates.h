@@ -8,6 +8,7 @@ namespace int8rt::cuda {
 
 std::vector<Candidate> fcCublasLtCandidates();      // fc_cublaslt.cpp
 std::vector<Candidate> fcTiledCandidates();         // fc_tiled.cpp
+std::vector<Candidate> fcImmaCandidates();          // fc_imma.cpp
 std::vector<Candidate> matMulCublasLtCandidates();  // matmul_cublaslt.cpp
 
 }  // namespace int8rt::cuda

@@ -45,6 +45,13 @@ void launchFcTiledHalf(const __half* x, const float* w, const float* bias, __hal
 void launchFcInt8Dp4a(const int8_t* x, const int8_t* w, void* y, int n, int c, int ldw, int k,
                       const DeviceInt8Epilogue& epi, cudaStream_t stream);
 
+// INT8 on the tensor cores (mma.sync m16n8k32), small batches: packedW is W in fragment order
+// (fcImmaPackWeights, fc_imma_pack.h); same epilogue as the dp4a kernel, exact.
+void launchFcInt8Imma(const int8_t* x, const void* packedW, void* y, int n, int c, int k,
+                      const DeviceInt8Epilogue& epi, cudaStream_t stream);
+// Samples per CTA the IMMA kernel uses at batch n with k outputs (8, 16 or 32).
+int fcImmaSamplesPerCta(int n, int k);
+
 // ---- epilogues after a cuBLASLt matmul ----
 // out[i * k + j] = epilogue(acc[i * k + j]) for output channel j (INT8 FC after an s32 GEMM).
 void launchInt8Epilogue(const int32_t* acc, void* out, int64_t rows, int k,
