@@ -63,6 +63,7 @@ TEST_P(CudaNormalization, SoftMaxMatchesReference) {
       {{4, 13, 5, 7}, 3, -1, false},     // rows of 7
       {{4, 13, 5, 7}, 3, 1, true},       // rows of 455
       {{6, 33}, 4, 0, false},            // over the batch: columns, len = run batch
+      {{6, 4, 5}, 4, 0, true},           // whole run as one row of 80: re-planned per run
   };
   uint32_t seed = 1;
   for (bool log : {false, true})

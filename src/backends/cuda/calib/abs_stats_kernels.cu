@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "backends/cuda/cuda_check.h"
+#include "backends/cuda/pdl.h"
 #include "quant/histogram_rules.h"
 
 namespace int8rt::cuda::calib {
@@ -26,6 +27,7 @@ __global__ void __launch_bounds__(kThreads) absScanKernel(const uint32_t* __rest
                                                           size_t n, AbsStatsDevice* out) {
   uint32_t maxBits = 0;
   unsigned long long zeros = 0;
+  pdlWait();  // x was written, and out zeroed, by earlier work on the stream (pdl.h)
   const size_t stride = size_t(gridDim.x) * blockDim.x;
   for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
     const uint32_t u = __ldg(bits + i) & kAbsMask;
@@ -59,6 +61,7 @@ __global__ void __launch_bounds__(kThreads) absHistogramKernel(const uint32_t* _
                                                                cudacalib::RangeState state) {
   // The scan finished before this kernel started (same stream): every thread reads the same
   // max, so the early return below is uniform across the block.
+  pdlWait();  // the scan before must have finished (pdl.h)
   const uint32_t maxBits = out->maxBits;
   if (maxBits >= kInfBits) return;
   const float range =
@@ -97,16 +100,15 @@ int absStatsBlocks(size_t n, int multiprocessors) {
 void launchAbsScan(const float* x, size_t n, AbsStatsDevice* out, int blocks,
                    cudaStream_t stream) {
   if (n == 0) return;
-  absScanKernel<<<blocks, kThreads, 0, stream>>>(reinterpret_cast<const uint32_t*>(x), n, out);
-  checkLaunch("the calibration |x| scan kernel (", n, " values)");
+  launchKernel("the calibration |x| scan kernel", absScanKernel, blocks, kThreads, 0, stream, 1,
+               reinterpret_cast<const uint32_t*>(x), n, out);
 }
 
 void launchAbsHistogram(const float* x, size_t n, AbsStatsDevice* out,
                         const cudacalib::RangeState& state, int blocks, cudaStream_t stream) {
   if (n == 0) return;
-  absHistogramKernel<<<blocks, kThreads, 0, stream>>>(reinterpret_cast<const uint32_t*>(x), n,
-                                                      out, state);
-  checkLaunch("the calibration |x| histogram kernel (", n, " values)");
+  launchKernel("the calibration |x| histogram kernel", absHistogramKernel, blocks, kThreads, 0,
+               stream, 1, reinterpret_cast<const uint32_t*>(x), n, out, state);
 }
 
 }  // namespace int8rt::cuda::calib

@@ -7,6 +7,7 @@
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/layers/dm_common.h"
+#include "backends/cuda/pdl.h"
 #include "backends/cuda/layers/dm_geometry.h"
 
 namespace int8rt::cuda::dm {
@@ -33,6 +34,7 @@ __device__ __forceinline__ void copyBand(const U* __restrict__ src, U* __restric
 __global__ void __launch_bounds__(kThreads) concatKernel(const __grid_constant__ ConcatLaunch l) {
   const ConcatPart& p = l.part[blockIdx.y];
   const void* src = l.src[blockIdx.y];
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   switch (p.unitLog2) {  // uniform per block: no divergence
     case 4: copyBand(static_cast<const uint4*>(src), static_cast<uint4*>(l.dst), p); break;
     case 3: copyBand(static_cast<const uint2*>(src), static_cast<uint2*>(l.dst), p); break;
@@ -99,8 +101,7 @@ class ConcatKernel final : public Kernel {
       }
       if (most == 0) continue;
       const dim3 grid(gridFor(most, 2), count);
-      concatKernel<<<grid, kThreads, 0, a.stream>>>(l);
-      checkLaunch(name_);
+      launchKernel(name_, concatKernel, grid, kThreads, 0, a.stream, 1, l);
     }
   }
 

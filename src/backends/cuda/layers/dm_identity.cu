@@ -10,6 +10,7 @@
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/layers/dm_common.h"
+#include "backends/cuda/pdl.h"
 #include "backends/cuda/layers/dm_convert.cuh"
 #include "backends/cuda/layers/dm_geometry.h"
 #include "backends/cuda/layers/dm_vector_io.cuh"
@@ -23,6 +24,7 @@ __global__ void __launch_bounds__(kThreads) convertKernel(const In* __restrict__
                                                            Out* __restrict__ y, int64_t n, Op op) {
   const int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   if constexpr (V == 1) {
     for (int64_t i = t; i < n; i += stride) y[i] = op(x[i]);
   } else {
@@ -49,11 +51,12 @@ void launchConvert(const void* x, void* y, int64_t n, Op op, cudaStream_t stream
   const auto* xi = static_cast<const In*>(x);
   auto* yo = static_cast<Out*>(y);
   if (pointerAlignment(x) == 16 && pointerAlignment(y) == 16) {
-    convertKernel<V><<<gridFor(n / V + 1), kThreads, 0, stream>>>(xi, yo, n, op);
+    launchKernel(name, convertKernel<V, In, Out, Op>, gridFor(n / V + 1), kThreads, 0, stream, 1,
+                 xi, yo, n, op);
   } else {
-    convertKernel<1><<<gridFor(n), kThreads, 0, stream>>>(xi, yo, n, op);
+    launchKernel(name, convertKernel<1, In, Out, Op>, gridFor(n), kThreads, 0, stream, 1, xi, yo,
+                 n, op);
   }
-  checkLaunch(name);
 }
 
 enum class Conversion {

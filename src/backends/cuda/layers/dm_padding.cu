@@ -8,6 +8,7 @@
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/layers/dm_common.h"
+#include "backends/cuda/pdl.h"
 #include "backends/cuda/layers/dm_geometry.h"
 
 namespace int8rt::cuda::dm {
@@ -19,6 +20,7 @@ __global__ void __launch_bounds__(kThreads)
     padKernel(const __grid_constant__ PadGeometry g, const T* __restrict__ x, T* __restrict__ y,
               T value) {
   const uint32_t stride = gridDim.x * blockDim.x;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < g.count; i += stride) {
     uint32_t rest = i, off = 0;
     bool constant = false;
@@ -62,19 +64,22 @@ class PaddingKernel final : public Kernel {
     const unsigned grid = gridFor(g.count);
     switch (p_.mode) {
       case PaddingMode::kCONSTANT:
-        padKernel<PaddingMode::kCONSTANT><<<grid, kThreads, 0, a.stream>>>(g, x, y, value_);
+        launchKernel(name_, padKernel<PaddingMode::kCONSTANT, T>, grid, kThreads, 0, a.stream, 1, g, x, y,
+                     value_);
         break;
       case PaddingMode::kREFLECT:
-        padKernel<PaddingMode::kREFLECT><<<grid, kThreads, 0, a.stream>>>(g, x, y, value_);
+        launchKernel(name_, padKernel<PaddingMode::kREFLECT, T>, grid, kThreads, 0, a.stream, 1, g, x, y,
+                     value_);
         break;
       case PaddingMode::kEDGE:
-        padKernel<PaddingMode::kEDGE><<<grid, kThreads, 0, a.stream>>>(g, x, y, value_);
+        launchKernel(name_, padKernel<PaddingMode::kEDGE, T>, grid, kThreads, 0, a.stream, 1, g, x, y,
+                     value_);
         break;
       case PaddingMode::kWRAP:
-        padKernel<PaddingMode::kWRAP><<<grid, kThreads, 0, a.stream>>>(g, x, y, value_);
+        launchKernel(name_, padKernel<PaddingMode::kWRAP, T>, grid, kThreads, 0, a.stream, 1, g, x, y,
+                     value_);
         break;
     }
-    checkLaunch(name_);
   }
 
  private:

@@ -8,6 +8,7 @@
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/layers/dm_common.h"
+#include "backends/cuda/pdl.h"
 #include "backends/cuda/layers/dm_geometry.h"
 
 namespace int8rt::cuda::dm {
@@ -19,6 +20,7 @@ __global__ void __launch_bounds__(kThreads)
     shuffleKernel(const __grid_constant__ ShuffleGeometry g, const U* __restrict__ x,
                   U* __restrict__ y) {
   const uint32_t stride = gridDim.x * blockDim.x;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < g.units; i += stride)
     y[i] = x[mapThroughStage(g.first, mapThroughStage(g.second, i))];
 }
@@ -34,6 +36,7 @@ __global__ void __launch_bounds__(kTile * kTileRows)
   __shared__ T tile[kTile][kTile + 1];
   const uint32_t c0 = blockIdx.x * kTile, r0 = blockIdx.y * kTile;
   const size_t plane = static_cast<size_t>(rows) * cols;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   for (uint32_t b = blockIdx.z; b < batch; b += gridDim.z) {
     const T* xb = x + b * plane;
     T* yb = y + b * plane;
@@ -101,17 +104,16 @@ class ShuffleKernel final : public Kernel {
  private:
   template <class U>
   void launch(const ShuffleGeometry& g, const void* x, void* y, unsigned grid, cudaStream_t st) {
-    shuffleKernel<U><<<grid, kThreads, 0, st>>>(g, static_cast<const U*>(x), static_cast<U*>(y));
-    checkLaunch(name_);
+    launchKernel(name_, shuffleKernel<U>, grid, kThreads, 0, st, 1, g, static_cast<const U*>(x),
+                 static_cast<U*>(y));
   }
 
   template <class T>
   void launchTranspose(const ShuffleGeometry& g, const void* x, void* y, cudaStream_t st) {
     const dim3 grid((g.cols + kTile - 1) / kTile, (g.rows + kTile - 1) / kTile,
                     std::min<uint32_t>(g.batch, 65535));
-    batchedTransposeKernel<T><<<grid, dim3(kTile, kTileRows), 0, st>>>(
-        static_cast<const T*>(x), static_cast<T*>(y), g.batch, g.rows, g.cols);
-    checkLaunch(name_);
+    launchKernel(name_, batchedTransposeKernel<T>, grid, dim3(kTile, kTileRows), 0, st, 1,
+                 static_cast<const T*>(x), static_cast<T*>(y), g.batch, g.rows, g.cols);
   }
 
   const char* name_;

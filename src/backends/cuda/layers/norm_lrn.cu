@@ -24,6 +24,7 @@ template <class T>
 __global__ void cudaLrnAcrossChannelsKernel(const T* __restrict__ x, T* __restrict__ y,
                                             uint32_t n, LrnMath m) {
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   if (i >= n) return;
   const uint32_t pix = i % m.inner, rest = i / m.inner;
   const int c = static_cast<int>(rest % m.C);
@@ -57,9 +58,9 @@ class LrnKernel final : public Kernel {
     checkRunRank(a.inputs[0].shape, setupShape_, name_);
     const auto n = static_cast<uint32_t>(elements(a.inputs[0].shape));
     if (n == 0) return;
-    cudaLrnAcrossChannelsKernel<T><<<blocksFor(n, kThreads), kThreads, 0, a.stream>>>(
-        static_cast<const T*>(a.inputs[0].data), static_cast<T*>(a.outputs[0].data), n, m_);
-    checkLaunch("the LRN kernel of layer '", name_, "'");
+    launchKernel(name_.c_str(), cudaLrnAcrossChannelsKernel<T>, blocksFor(n, kThreads), kThreads,
+                 0, a.stream, 1, static_cast<const T*>(a.inputs[0].data),
+                 static_cast<T*>(a.outputs[0].data), n, m_);
   }
 
  private:

@@ -8,6 +8,8 @@
 //        block reductions; the row stays in L1/L2 between passes.
 //   columns (inner > 1): one thread per (outer, inner) column walking len with stride inner,
 //        so neighbouring threads read neighbouring addresses.
+// The kernel and the tensor split are chosen once in the constructor (SoftMaxPlan), so enqueue is
+// one launch; every kernel computes its indices before pdlWait().
 #include "backends/cuda/layers/norm_candidates.h"
 #include "backends/cuda/layers/pointwise_common.cuh"
 
@@ -16,6 +18,9 @@ namespace int8rt::cuda::layers {
 namespace {
 
 constexpr int kThreads = 256;
+// The rows kernel's block: small, so a few hundred short rows (LeNet: 100 x 10 classes, 16
+// lanes each) still spread over a dozen SMs.
+constexpr int kRowThreads = 128;
 
 // Max and sum over the G lanes of a group (G a power of two dividing 32).
 template <int G>
@@ -41,6 +46,7 @@ __global__ void cudaSoftmaxRowsKernel(const T* __restrict__ x, T* __restrict__ y
   // their loads and stores.
   const bool valid = row < rows;
   const T* xr = x + static_cast<size_t>(row) * len;
+  pdlWait();  // x is the previous kernel's output (pdl.h)
   float v[P];
   float mx = -INFINITY;
 #pragma unroll
@@ -91,6 +97,7 @@ __global__ void cudaSoftmaxBlockKernel(const T* __restrict__ x, T* __restrict__ 
   __shared__ float scratch[32];
   const T* xr = x + static_cast<size_t>(blockIdx.x) * len;
   T* yr = y + static_cast<size_t>(blockIdx.x) * len;
+  pdlWait();  // x is the previous kernel's output (pdl.h)
   float mx = -INFINITY;
   for (uint32_t k = threadIdx.x; k < len; k += blockDim.x) mx = fmaxf(mx, toFloat(xr[k]));
   mx = blockReduce<true>(mx, scratch);
@@ -109,6 +116,7 @@ __global__ void cudaSoftmaxColumnsKernel(const T* __restrict__ x, T* __restrict_
                                          uint32_t columns, uint32_t len, uint32_t inner,
                                          bool log) {
   const uint32_t c = blockIdx.x * blockDim.x + threadIdx.x;
+  pdlWait();  // x is the previous kernel's output (pdl.h)
   if (c >= columns) return;
   const size_t base = static_cast<size_t>(c / inner) * len * inner + c % inner;
   const T* xc = x + base;
@@ -125,10 +133,44 @@ __global__ void cudaSoftmaxColumnsKernel(const T* __restrict__ x, T* __restrict_
   }
 }
 
-template <class T, int G, int P>
-void launchRows(const T* x, T* y, uint32_t rows, uint32_t len, bool log, cudaStream_t s) {
-  const int64_t threads = static_cast<int64_t>(rows) * G;
-  cudaSoftmaxRowsKernel<T, G, P><<<blocksFor(threads, kThreads), kThreads, 0, s>>>(x, y, rows, len, log);
+// How one softmax runs, fixed at build time: the kernel and the [outer, len, inner] split of the
+// tensor. Only the batch (dim 0) changes between runs, so for axis > 0 a run just multiplies
+// outer by its batch; axis 0 (len is the batch) is re-planned per run.
+template <class T>
+struct SoftMaxPlan {
+  using Fn = void (*)(const T*, T*, uint32_t, uint32_t, bool);
+  enum class Path { kRows, kBlock, kColumns } path = Path::kRows;
+  Fn rows = nullptr;      // the rows kernel for this len (kRows)
+  uint32_t group = 1;     // its lanes per row
+  int64_t outerPerSample = 1, len = 1, inner = 1;
+};
+
+template <class T>
+SoftMaxPlan<T> planSoftMax(const Shape& xs, int axis, bool coerce2D) {
+  SoftMaxPlan<T> p;
+  for (int d = 1; d < static_cast<int>(xs.size()); ++d) {
+    if (d < axis) p.outerPerSample *= xs[d];
+    else if (d == axis || coerce2D) p.len *= xs[d];
+    else p.inner *= xs[d];
+  }
+  if (axis == 0) p.len *= xs[0];  // else the batch is part of outer
+  using P = SoftMaxPlan<T>;
+  auto rows = [&](typename P::Fn fn, uint32_t g) {
+    p.rows = fn;
+    p.group = g;
+  };
+  if (p.inner > 1) p.path = P::Path::kColumns;
+  else if (p.len <= 4) rows(cudaSoftmaxRowsKernel<T, 4, 1>, 4);
+  else if (p.len <= 8) rows(cudaSoftmaxRowsKernel<T, 8, 1>, 8);
+  else if (p.len <= 16) rows(cudaSoftmaxRowsKernel<T, 16, 1>, 16);
+  else if (p.len <= 32) rows(cudaSoftmaxRowsKernel<T, 32, 1>, 32);
+  else if (p.len <= 64) rows(cudaSoftmaxRowsKernel<T, 32, 2>, 32);
+  else if (p.len <= 128) rows(cudaSoftmaxRowsKernel<T, 32, 4>, 32);
+  else if (p.len <= 256) rows(cudaSoftmaxRowsKernel<T, 32, 8>, 32);
+  else if (p.len <= 512) rows(cudaSoftmaxRowsKernel<T, 32, 16>, 32);
+  else if (p.len <= 1024) rows(cudaSoftmaxRowsKernel<T, 32, 32>, 32);
+  else p.path = P::Path::kBlock;
+  return p;
 }
 
 template <class T>
@@ -140,38 +182,35 @@ class SoftMaxKernel final : public Kernel {
     axis_ = p_.axis < 0 ? p_.axis + rank : p_.axis;
     check(axis_ >= 0 && axis_ < rank, "layer '", name_, "': axis ", p_.axis,
           " is out of range for rank ", rank);
+    plan_ = planSoftMax<T>(setupShape_, axis_, p_.coerce2D);
   }
 
   void enqueue(const RunArgs& a) override {
     const Shape& xs = a.inputs[0].shape;
     checkRunRank(xs, setupShape_, name_);
-    // [outer, len, inner] of this run (only the batch, dim 0, can differ from the setup).
-    int64_t outer = 1, len = 1, inner = 1;
-    for (int d = 0; d < static_cast<int>(xs.size()); ++d) {
-      if (d < axis_) outer *= xs[d];
-      else if (d == axis_ || p_.coerce2D) len *= xs[d];
-      else inner *= xs[d];
-    }
-    if (outer * len * inner == 0) return;
+    const SoftMaxPlan<T> plan = axis_ == 0 ? planSoftMax<T>(xs, 0, p_.coerce2D) : plan_;
+    const int64_t outer = axis_ == 0 ? plan.outerPerSample : xs[0] * plan.outerPerSample;
+    if (outer * plan.len * plan.inner == 0) return;
     const T* x = static_cast<const T*>(a.inputs[0].data);
     T* y = static_cast<T*>(a.outputs[0].data);
-    const auto rows = static_cast<uint32_t>(outer), n = static_cast<uint32_t>(len);
+    const auto rows = static_cast<uint32_t>(outer), n = static_cast<uint32_t>(plan.len);
     const bool lg = p_.log;
-    if (inner > 1) {
-      const auto columns = static_cast<uint32_t>(outer * inner);
-      cudaSoftmaxColumnsKernel<T><<<blocksFor(columns, kThreads), kThreads, 0, a.stream>>>(
-          x, y, columns, n, static_cast<uint32_t>(inner), lg);
-    } else if (len <= 4) launchRows<T, 4, 1>(x, y, rows, n, lg, a.stream);
-    else if (len <= 8) launchRows<T, 8, 1>(x, y, rows, n, lg, a.stream);
-    else if (len <= 16) launchRows<T, 16, 1>(x, y, rows, n, lg, a.stream);
-    else if (len <= 32) launchRows<T, 32, 1>(x, y, rows, n, lg, a.stream);
-    else if (len <= 64) launchRows<T, 32, 2>(x, y, rows, n, lg, a.stream);
-    else if (len <= 128) launchRows<T, 32, 4>(x, y, rows, n, lg, a.stream);
-    else if (len <= 256) launchRows<T, 32, 8>(x, y, rows, n, lg, a.stream);
-    else if (len <= 512) launchRows<T, 32, 16>(x, y, rows, n, lg, a.stream);
-    else if (len <= 1024) launchRows<T, 32, 32>(x, y, rows, n, lg, a.stream);
-    else cudaSoftmaxBlockKernel<T><<<rows, kThreads, 0, a.stream>>>(x, y, n, lg);
-    checkLaunch("the softmax kernel of layer '", name_, "'");
+    const char* what = name_.c_str();
+    switch (plan.path) {
+      case SoftMaxPlan<T>::Path::kRows:
+        launchKernel(what, plan.rows, blocksFor(int64_t{rows} * plan.group, kRowThreads),
+                     kRowThreads, 0, a.stream, 1, x, y, rows, n, lg);
+        break;
+      case SoftMaxPlan<T>::Path::kBlock:
+        launchKernel(what, cudaSoftmaxBlockKernel<T>, rows, kThreads, 0, a.stream, 1, x, y, n, lg);
+        break;
+      case SoftMaxPlan<T>::Path::kColumns: {
+        const auto columns = static_cast<uint32_t>(outer * plan.inner);
+        launchKernel(what, cudaSoftmaxColumnsKernel<T>, blocksFor(columns, kThreads), kThreads, 0,
+                     a.stream, 1, x, y, columns, n, static_cast<uint32_t>(plan.inner), lg);
+        break;
+      }
+    }
   }
 
  private:
@@ -179,6 +218,7 @@ class SoftMaxKernel final : public Kernel {
   Shape setupShape_;
   SoftMaxParams p_;
   int axis_ = 1;
+  SoftMaxPlan<T> plan_;
 };
 
 template <DataType kType>

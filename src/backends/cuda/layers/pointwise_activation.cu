@@ -13,6 +13,7 @@ constexpr int kThreads = 256;
 template <class T, int kVec>
 __global__ void cudaActivationKernel(const T* x, T* y, uint32_t n, DeviceActivation act) {
   const uint32_t i = (blockIdx.x * blockDim.x + threadIdx.x) * kVec;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   if (i >= n) return;
   if constexpr (kVec == 4) {
     float v[4];
@@ -40,10 +41,11 @@ class ActivationKernel final : public Kernel {
     const T* x = static_cast<const T*>(a.inputs[0].data);
     T* y = static_cast<T*>(a.outputs[0].data);
     if (n % 4 == 0 && aligned(x, 4 * sizeof(T)) && aligned(y, 4 * sizeof(T)))
-      cudaActivationKernel<T, 4><<<blocksFor(n / 4, kThreads), kThreads, 0, a.stream>>>(x, y, n, act_);
+      launchKernel(name_.c_str(), cudaActivationKernel<T, 4>, blocksFor(n / 4, kThreads), kThreads,
+                   0, a.stream, 1, x, y, n, act_);
     else
-      cudaActivationKernel<T, 1><<<blocksFor(n, kThreads), kThreads, 0, a.stream>>>(x, y, n, act_);
-    checkLaunch("the activation kernel of layer '", name_, "'");
+      launchKernel(name_.c_str(), cudaActivationKernel<T, 1>, blocksFor(n, kThreads), kThreads, 0,
+                   a.stream, 1, x, y, n, act_);
   }
 
  private:

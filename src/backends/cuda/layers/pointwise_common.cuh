@@ -17,6 +17,7 @@
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_kernel.h"
 #include "backends/cuda/device_buffer.h"
+#include "backends/cuda/pdl.h"
 #include "int8rt/network.h"
 
 namespace int8rt::cuda::layers {

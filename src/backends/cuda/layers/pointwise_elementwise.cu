@@ -33,6 +33,7 @@ template <class T, int kVec>
 __global__ void cudaElementWiseFlatKernel(const T* a, const T* b, T* y, uint32_t n, uint32_t sa,
                                           uint32_t sb, EltMath m) {
   const uint32_t i = (blockIdx.x * blockDim.x + threadIdx.x) * kVec;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   if (i >= n) return;
   if constexpr (kVec == 4) {
     float va[4], vb[4], vy[4];
@@ -52,6 +53,7 @@ template <class T>
 __global__ void cudaElementWiseBroadcastKernel(const T* a, const T* b, T* y, uint32_t n,
                                                BroadcastPlan plan, EltMath m) {
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   if (i >= n) return;
   uint32_t oa, ob;
   broadcastOffsets(plan, i, oa, ob);
@@ -86,16 +88,15 @@ class ElementWiseKernel final : public Kernel {
       const uint32_t sa = plan_.stride[0][0], sb = plan_.stride[1][0];
       const size_t v = 4 * sizeof(T);
       if (n % 4 == 0 && (!sa || aligned(a, v)) && (!sb || aligned(b, v)) && aligned(y, v))
-        cudaElementWiseFlatKernel<T, 4>
-            <<<blocksFor(n / 4, kThreads), kThreads, 0, r.stream>>>(a, b, y, n, sa, sb, math_);
+        launchKernel(name_.c_str(), cudaElementWiseFlatKernel<T, 4>, blocksFor(n / 4, kThreads),
+                     kThreads, 0, r.stream, 1, a, b, y, n, sa, sb, math_);
       else
-        cudaElementWiseFlatKernel<T, 1>
-            <<<blocksFor(n, kThreads), kThreads, 0, r.stream>>>(a, b, y, n, sa, sb, math_);
+        launchKernel(name_.c_str(), cudaElementWiseFlatKernel<T, 1>, blocksFor(n, kThreads),
+                     kThreads, 0, r.stream, 1, a, b, y, n, sa, sb, math_);
     } else {
-      cudaElementWiseBroadcastKernel<T>
-          <<<blocksFor(n, kThreads), kThreads, 0, r.stream>>>(a, b, y, n, plan_, math_);
+      launchKernel(name_.c_str(), cudaElementWiseBroadcastKernel<T>, blocksFor(n, kThreads),
+                   kThreads, 0, r.stream, 1, a, b, y, n, plan_, math_);
     }
-    checkLaunch("the elementwise kernel of layer '", name_, "'");
   }
 
  private:

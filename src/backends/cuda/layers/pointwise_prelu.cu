@@ -15,6 +15,7 @@ template <class T>
 __global__ void cudaPReLUKernel(const T* x, T* y, uint32_t n, const float* slope,
                                 BroadcastPlan plan) {
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   if (i >= n) return;
   uint32_t unused, w;
   broadcastOffsets(plan, i, unused, w);
@@ -37,10 +38,9 @@ class PReLUKernel final : public Kernel {
     checkRunRank(a.inputs[0].shape, setupShape_, name_);
     const auto n = static_cast<uint32_t>(elements(a.inputs[0].shape));
     if (n == 0) return;
-    cudaPReLUKernel<T><<<blocksFor(n, kThreads), kThreads, 0, a.stream>>>(
-        static_cast<const T*>(a.inputs[0].data), static_cast<T*>(a.outputs[0].data), n,
-        slope_.as<float>(), plan_);
-    checkLaunch("the PReLU kernel of layer '", name_, "'");
+    launchKernel(name_.c_str(), cudaPReLUKernel<T>, blocksFor(n, kThreads), kThreads, 0, a.stream,
+                 1, static_cast<const T*>(a.inputs[0].data), static_cast<T*>(a.outputs[0].data), n,
+                 slope_.as<const float>(), plan_);
   }
 
  private:

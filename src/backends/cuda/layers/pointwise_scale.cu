@@ -22,6 +22,7 @@ struct ScaleMath {
 template <class T>
 __global__ void cudaScaleKernel(const T* x, T* y, uint32_t n, ScaleMath m) {
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   if (i >= n) return;
   const uint32_t w = (i / m.inner) % m.period;
   const float s = m.scale ? m.scale[w] : 1.f, b = m.shift ? m.shift[w] : 0.f;
@@ -68,9 +69,9 @@ class ScaleKernel final : public Kernel {
     checkRunRank(a.inputs[0].shape, setupShape_, name_);
     const auto n = static_cast<uint32_t>(elements(a.inputs[0].shape));
     if (n == 0) return;
-    cudaScaleKernel<T><<<blocksFor(n, kThreads), kThreads, 0, a.stream>>>(
-        static_cast<const T*>(a.inputs[0].data), static_cast<T*>(a.outputs[0].data), n, math_);
-    checkLaunch("the scale kernel of layer '", name_, "'");
+    launchKernel(name_.c_str(), cudaScaleKernel<T>, blocksFor(n, kThreads), kThreads, 0, a.stream,
+                 1, static_cast<const T*>(a.inputs[0].data), static_cast<T*>(a.outputs[0].data), n,
+                 math_);
   }
 
  private:

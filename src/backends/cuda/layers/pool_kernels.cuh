@@ -101,6 +101,7 @@ template <class T, class O>
 __global__ void cudaPoolingWindowKernel(const T* __restrict__ x, O* __restrict__ y,
                                         uint32_t outputs, PoolGeometry g, PoolMath m) {
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   if (i >= outputs) return;
   const int ow = static_cast<int>(i % g.OW);
   const uint32_t rest = i / g.OW;
@@ -137,6 +138,7 @@ template <class T, class O, bool kPairs>
 __global__ void cudaPooling2x2s2Kernel(const T* __restrict__ x, O* __restrict__ y,
                                        uint32_t outputs, PoolGeometry g, PoolMath m) {
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   if (i >= outputs) return;
   const uint32_t ow = i % g.OW, rest = i / g.OW;
   const uint32_t oh = rest % g.OH, plane = rest / g.OH;
@@ -165,6 +167,7 @@ template <class T, class O>
 __global__ void cudaPooling2x2s2QuadKernel(const T* __restrict__ x, O* __restrict__ y,
                                            uint32_t pairs, PoolGeometry g, PoolMath m) {
   const uint32_t t = blockIdx.x * blockDim.x + threadIdx.x;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   if (t >= pairs) return;
   const uint32_t halfOW = g.OW / 2;
   const uint32_t pw = t % halfOW, rest = t / halfOW;
@@ -192,6 +195,7 @@ __global__ void cudaPoolingGlobalKernel(const T* __restrict__ x, O* __restrict__
                                         uint32_t planes, uint32_t planeSize, PoolMath m) {
   const uint32_t plane = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
   const unsigned lane = threadIdx.x % 32;
+  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   if (plane >= planes) return;  // whole warps leave together: the shuffles below stay full
   const T* xp = x + static_cast<size_t>(plane) * planeSize;
   PoolAcc<T> best = poolLowest<T>(), sum = 0;

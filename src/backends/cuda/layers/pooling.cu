@@ -82,28 +82,31 @@ class PoolingKernel final : public Kernel {
     switch (path_) {
       case PoolPath::kGlobal: {
         constexpr int kWarps = kThreads / 32;
-        layers::cudaPoolingGlobalKernel<T, O><<<layers::blocksFor(planes, kWarps), kThreads, 0,
-                                                a.stream>>>(
-            x, y, planes, static_cast<uint32_t>(g_.H * g_.W), m_);
+        launchKernel(name_.c_str(), layers::cudaPoolingGlobalKernel<T, O>,
+                     layers::blocksFor(planes, kWarps), kThreads, 0, a.stream, 1, x, y, planes,
+                     static_cast<uint32_t>(g_.H * g_.W), m_);
         break;
       }
       case PoolPath::k2x2s2:
         if (g_.W % 4 == 0 && g_.OW % 2 == 0 && layers::aligned(x, 4 * sizeof(T)))
-          layers::cudaPooling2x2s2QuadKernel<T, O>
-              <<<layers::blocksFor(outputs / 2, kThreads), kThreads, 0, a.stream>>>(x, y, outputs / 2, g_, m_);
+          launchKernel(name_.c_str(), layers::cudaPooling2x2s2QuadKernel<T, O>,
+                       layers::blocksFor(outputs / 2, kThreads), kThreads, 0, a.stream, 1, x, y,
+                       outputs / 2, g_, m_);
         else if (g_.W % 2 == 0 && layers::aligned(x, 2 * sizeof(T)))
-          layers::cudaPooling2x2s2Kernel<T, O, true>
-              <<<layers::blocksFor(outputs, kThreads), kThreads, 0, a.stream>>>(x, y, outputs, g_, m_);
+          launchKernel(name_.c_str(), layers::cudaPooling2x2s2Kernel<T, O, true>,
+                       layers::blocksFor(outputs, kThreads), kThreads, 0, a.stream, 1, x, y, outputs,
+                       g_, m_);
         else
-          layers::cudaPooling2x2s2Kernel<T, O, false>
-              <<<layers::blocksFor(outputs, kThreads), kThreads, 0, a.stream>>>(x, y, outputs, g_, m_);
+          launchKernel(name_.c_str(), layers::cudaPooling2x2s2Kernel<T, O, false>,
+                       layers::blocksFor(outputs, kThreads), kThreads, 0, a.stream, 1, x, y, outputs,
+                       g_, m_);
         break;
       case PoolPath::kWindow:
-        layers::cudaPoolingWindowKernel<T, O>
-            <<<layers::blocksFor(outputs, kThreads), kThreads, 0, a.stream>>>(x, y, outputs, g_, m_);
+        launchKernel(name_.c_str(), layers::cudaPoolingWindowKernel<T, O>,
+                     layers::blocksFor(outputs, kThreads), kThreads, 0, a.stream, 1, x, y, outputs,
+                     g_, m_);
         break;
     }
-    checkLaunch("the pooling kernel of layer '", name_, "'");
   }
 
  private:
