@@ -8,6 +8,7 @@
 #include "backends/cuda/device_buffer.h"
 #include "backends/cuda/gemm/fc_common.h"
 #include "backends/cuda/gemm/fc_imma_pack.h"
+#include "backends/cuda/gemm/fc_int8_constants.h"
 #include "backends/cuda/gemm/gemm_candidates.h"
 #include "backends/cuda/gemm/gemm_kernels.h"
 
@@ -17,34 +18,25 @@ namespace {
 
 class FcInt8Imma final : public Kernel {
  public:
-  explicit FcInt8Imma(const KernelSetup& s) : name_(s.layer->name), dims_(fcSetupDims(s)) {
-    const auto& p = s.layer->as<FullyConnectedParams>();
-    const cpu::QuantizedWeights qw =
-        cpu::quantizeWeightsPerChannel(p.weights.values.data(), dims_.k, dims_.c);
-    const cpu::i8::EpilogueParams ep =
-        cpu::i8::makeEpilogueParams(s, qw.scales, p.bias, p.activation, name_);
-    const std::vector<int8_t> packed = fcImmaPackWeights(qw.values.data(), dims_.k, dims_.c);
+  explicit FcInt8Imma(const KernelSetup& s)
+      : name_(s.layer->name), dims_(fcSetupDims(s)), k_(makeFcInt8Constants(s, dims_, name_)) {
+    const std::vector<int8_t> packed = fcImmaPackWeights(k_.weights.values.data(), dims_.k, dims_.c);
     w_ = DeviceBuffer(packed.size(), "fully connected INT8 fragment-packed weights");
     w_.upload(packed.data(), w_.bytes());
-    mult_ = DeviceBuffer(ep.mult.size() * sizeof(float), "fully connected INT8 multipliers");
-    mult_.upload(ep.mult.data(), mult_.bytes());
-    bias_ = DeviceBuffer(ep.bias.size() * sizeof(float), "fully connected INT8 bias");
-    bias_.upload(ep.bias.data(), bias_.bytes());
-    epi_ = {mult_.as<float>(), bias_.as<float>(), toDevice(ep.act), ep.outInt8, ep.outInvScale};
   }
 
   void enqueue(const RunArgs& a) override {
     const FcDims d = fcRunDims(a, dims_, name_);
     launchFcInt8Imma(static_cast<const int8_t*>(a.inputs[0].data), w_.get(), a.outputs[0].data,
-                     static_cast<int>(d.n), static_cast<int>(d.c), static_cast<int>(d.k), epi_,
+                     static_cast<int>(d.n), static_cast<int>(d.c), static_cast<int>(d.k), k_.epi,
                      a.stream);
   }
 
  private:
   std::string name_;
   FcDims dims_;
-  DeviceBuffer w_, mult_, bias_;
-  DeviceInt8Epilogue epi_;
+  FcInt8Constants k_;
+  DeviceBuffer w_;
 };
 
 bool supportsInt8Imma(const KernelSetup& s, const DeviceInfo& dev) {

@@ -10,6 +10,7 @@
 #include "backends/cpu/int8/weight_quant.h"
 #include "backends/cuda/device_buffer.h"
 #include "backends/cuda/gemm/fc_common.h"
+#include "backends/cuda/gemm/fc_int8_constants.h"
 #include "backends/cuda/gemm/gemm_candidates.h"
 #include "backends/cuda/gemm/gemm_kernels.h"
 
@@ -64,36 +65,27 @@ class FcTiledFloat final : public Kernel {
 
 class FcInt8Dp4a final : public Kernel {
  public:
-  explicit FcInt8Dp4a(const KernelSetup& s) : name_(s.layer->name), dims_(fcSetupDims(s)) {
-    const auto& p = s.layer->as<FullyConnectedParams>();
-    const cpu::QuantizedWeights qw =
-        cpu::quantizeWeightsPerChannel(p.weights.values.data(), dims_.k, dims_.c);
-    const cpu::i8::EpilogueParams ep =
-        cpu::i8::makeEpilogueParams(s, qw.scales, p.bias, p.activation, name_);
+  explicit FcInt8Dp4a(const KernelSetup& s)
+      : name_(s.layer->name), dims_(fcSetupDims(s)), k_(makeFcInt8Constants(s, dims_, name_)) {
     ldw_ = fcTiledPaddedC(dims_.c, true);
-    auto w = padRows<int8_t>(qw.values.data(), dims_.k, dims_.c, ldw_);
+    auto w = padRows<int8_t>(k_.weights.values.data(), dims_.k, dims_.c, ldw_);
     w_ = DeviceBuffer(w.size(), "fully connected INT8 weights");
     w_.upload(w.data(), w_.bytes());
-    mult_ = DeviceBuffer(ep.mult.size() * sizeof(float), "fully connected INT8 multipliers");
-    mult_.upload(ep.mult.data(), mult_.bytes());
-    bias_ = DeviceBuffer(ep.bias.size() * sizeof(float), "fully connected INT8 bias");
-    bias_.upload(ep.bias.data(), bias_.bytes());
-    epi_ = {mult_.as<float>(), bias_.as<float>(), toDevice(ep.act), ep.outInt8, ep.outInvScale};
   }
 
   void enqueue(const RunArgs& a) override {
     const FcDims d = fcRunDims(a, dims_, name_);
     launchFcInt8Dp4a(static_cast<const int8_t*>(a.inputs[0].data), w_.as<int8_t>(),
                      a.outputs[0].data, static_cast<int>(d.n), static_cast<int>(d.c),
-                     static_cast<int>(ldw_), static_cast<int>(d.k), epi_, a.stream);
+                     static_cast<int>(ldw_), static_cast<int>(d.k), k_.epi, a.stream);
   }
 
  private:
   std::string name_;
   FcDims dims_;
   int64_t ldw_ = 0;
-  DeviceBuffer w_, mult_, bias_;
-  DeviceInt8Epilogue epi_;
+  FcInt8Constants k_;
+  DeviceBuffer w_;
 };
 
 // The tiled kernels index with int: the padded weights and the largest batch must fit.
