@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "backends/cpu/common/fused_max_pool.h"
 #include "backends/cpu/common/kernel_util.h"
 #include "backends/cpu/common/nd_index.h"
 #include "backends/cpu/common/spatial_geometry.h"
@@ -17,43 +18,6 @@
 namespace int8rt::cpu {
 
 namespace {
-
-// The convolution's own output shape for input xs and output ys (they differ in the spatial
-// dims when a max pool is fused: ys is then the pooled shape, checked here).
-Shape unpooledShape(const Shape& xs, const Shape& ys, const SpatialGeometry& g,
-                    const ConvolutionParams& p, const std::string& name) {
-  Shape z = ys;
-  for (int d = 0; d < g.rank; ++d) {
-    int64_t span = xs[2 + d] + g.padBegin[d] + g.padEnd[d] - g.dilation[d] * (g.kernel[d] - 1) - 1;
-    z[2 + d] = span < 0 ? 0 : span / g.stride[d] + 1;
-    int64_t pooled = p.fusedMaxPool.empty() ? z[2 + d] : z[2 + d] / p.fusedMaxPool[d];
-    check(ys[2 + d] == pooled, "layer '", name, "': run shapes ", shapeText(xs), " -> ",
-          shapeText(ys), " do not match the convolution");
-  }
-  return z;
-}
-
-// Max over non-overlapping windows (window == stride, no padding, floor): z [N, K, z...] ->
-// y [N, K, y...], elements of type T (int8_t or float).
-template <class T>
-void maxPoolWindows(const T* z, const Shape& zs, T* y, const Shape& ys, const Shape& window) {
-  const size_t S = window.size();
-  const int64_t planes = ys[0] * ys[1], zVol = product(zs, 2, zs.size()),
-                yVol = product(ys, 2, ys.size()), wVol = elementCount(window);
-  std::vector<int64_t> o(S), w(S);
-  for (int64_t pl = 0; pl < planes; ++pl)
-    for (int64_t oi = 0; oi < yVol; ++oi) {
-      unravelIndex(oi, ys, 2, o);
-      T m{};
-      for (int64_t wi = 0; wi < wVol; ++wi) {
-        unravelIndex(wi, window, 0, w);
-        int64_t off = 0;
-        for (size_t d = 0; d < S; ++d) off = off * zs[2 + d] + o[d] * window[d] + w[d];
-        m = wi == 0 ? z[pl * zVol + off] : std::max(m, z[pl * zVol + off]);
-      }
-      y[pl * yVol + oi] = m;
-    }
-}
 
 class ConvolutionInt8Ref final : public CpuKernel {
  public:
