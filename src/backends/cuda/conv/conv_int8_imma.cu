@@ -43,26 +43,18 @@ __global__ void __launch_bounds__(WM * WN * 32) convImmaKernel(const ConvLaunch 
   });
 }
 
-template <int BM, int BN, int WM, int WN>
-void launch(const ConvLaunch& l, cudaStream_t stream) {
-  const int columns = l.batch * l.geo.oh * l.geo.ow;
-  const dim3 grid((columns + BN - 1) / BN, (l.geo.kg + BM - 1) / BM, l.geo.groups);
-  launchKernel("cuda_conv2d_int8_imma_implicit_gemm", convImmaKernel<BM, BN, WM, WN>, grid, dim3(WM * WN * 32), 0, stream, 1, l);
-}
+struct Tiles {
+  template <int BM, int BN, int WM, int WN>
+  static void run(const ConvLaunch& l, cudaStream_t stream) {
+    launchKernel("cuda_conv2d_int8_imma_implicit_gemm", convImmaKernel<BM, BN, WM, WN>, mmaTileGrid<BM, BN>(l),
+                 dim3(WM * WN * 32), 0, stream, 1, l);
+  }
+};
 
 }  // namespace
 
 void launchConvImma(const ConvLaunch& l, int tile, cudaStream_t stream) {
-  switch (tile) {
-    case 0: launch<32, 64, 1, 2>(l, stream); break;
-    case 1: launch<32, 128, 1, 4>(l, stream); break;
-    case 2: launch<64, 64, 2, 2>(l, stream); break;
-    case 3: launch<64, 128, 2, 4>(l, stream); break;
-    case 4: launch<128, 64, 4, 2>(l, stream); break;
-    case 5: launch<64, 32, 2, 2>(l, stream); break;
-    default: fail("internal error: INT8 convolution tile ", tile, " does not exist");
-  }
-  checkLaunch("cuda_conv2d_int8_imma_implicit_gemm");
+  launchMmaTile<Tiles>(tile, "INT8 convolution", l, stream);
 }
 
 }  // namespace int8rt::cuda::conv

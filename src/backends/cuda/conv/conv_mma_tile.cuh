@@ -212,4 +212,27 @@ __device__ __forceinline__ void mmaConvTile(const ConvLaunch& l, Store store) {
   }
 }
 
+// The tile shapes the HMMA and IMMA kernels are built for, by configuration index: Tiles::run
+// <BM, BN, WM, WN>(launch, stream) launches the caller's kernel instance for that shape.
+template <class Tiles>
+void launchMmaTile(int tile, const char* what, const ConvLaunch& l, cudaStream_t stream) {
+  switch (tile) {
+    case 0: Tiles::template run<32, 64, 1, 2>(l, stream); break;
+    case 1: Tiles::template run<32, 128, 1, 4>(l, stream); break;
+    case 2: Tiles::template run<64, 64, 2, 2>(l, stream); break;
+    case 3: Tiles::template run<64, 128, 2, 4>(l, stream); break;
+    case 4: Tiles::template run<128, 64, 4, 2>(l, stream); break;
+    case 5: Tiles::template run<64, 32, 2, 2>(l, stream); break;
+    default: fail("internal error: ", what, " tile ", tile, " does not exist");
+  }
+}
+
+// The grid of a BM x BN tile kernel: columns (batch x output pixels) along x, output channels
+// of a group along y, groups along z.
+template <int BM, int BN>
+dim3 mmaTileGrid(const ConvLaunch& l) {
+  const int columns = l.batch * l.geo.oh * l.geo.ow;
+  return dim3((columns + BN - 1) / BN, (l.geo.kg + BM - 1) / BM, l.geo.groups);
+}
+
 }  // namespace int8rt::cuda::conv
