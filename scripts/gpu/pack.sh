@@ -2,7 +2,8 @@
 # Packs what a GPU machine without Debian's build dependencies needs to run int8rt's GPU tests
 # and benchmarks: binaries built here (BUILD_DIR, default build-dev) with their ctest files,
 # libprotobuf (the one shared library they need beyond the CUDA driver and cuBLASLt), and the
-# Fashion-MNIST archives. Result: .dev/ in the repository root (kept out of git by
+# Fashion-MNIST archives. Result: .dev/ (or $DEV_DIR, a name like .dev-NAME, so that several
+# packs can coexist: one travels per call) in the repository root (kept out of git by
 # .git/info/exclude), about 40 MiB; scripts/gpu/run.sh uses it on the GPU machine. The binaries
 # each hold the same CUDA fat binary (~15 MiB), so the build travels as one xz archive whose
 # 32 MiB window stores that once: ~7 MiB instead of ~150.
@@ -10,9 +11,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${1:-build-dev}"
 [[ "$build" = /* ]] || build="$root/$build"
-out="$root/.dev"
+dev="${DEV_DIR:-.dev}"
+out="$root/$dev"
 rm -rf "$out" && mkdir -p "$out/lib" "$out/fashion"
-grep -qx '/.dev/' "$root/.git/info/exclude" 2>/dev/null || { mkdir -p "$root/.git/info"; echo '/.dev/' >> "$root/.git/info/exclude"; }
+grep -qx "/$dev/" "$root/.git/info/exclude" 2>/dev/null || { mkdir -p "$root/.git/info"; echo "/$dev/" >> "$root/.git/info/exclude"; }
 # The build tree minus objects: bin/ and the ctest files (their absolute paths name $build, so
 # run.sh puts the copy back at that path on the GPU machine).
 (cd "$build" && find . \( -name CMakeFiles -prune \) -o \( -type f \( -path './bin/*' -o -name 'CTestTestfile.cmake' -o -name '*_tests.cmake' -o -name '*_include.cmake' \) -print \) |
