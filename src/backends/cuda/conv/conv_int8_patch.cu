@@ -14,13 +14,31 @@ namespace int8rt::cuda::conv {
 
 namespace {
 
-constexpr int kThreads = kPatchThreads, kWarps = kThreads / 32;
+// The non-linear activations out of line: inlined at every accumulator they made the kernel
+// tens of thousands of instructions long; the piecewise-linear ones stay on the inline path.
+__device__ __noinline__ float activateSlow(float x, ConvActivation a) { return activate(x, a); }
+__device__ __forceinline__ float activatePatch(float x, const ConvActivation& a) {
+  return a.linear ? activateFast(x, a) : activateSlow(x, a);
+}
 
 __device__ __forceinline__ uint32_t packBytes(int8_t a, int8_t b, int8_t c, int8_t d) {
   return static_cast<uint32_t>(static_cast<uint8_t>(a)) |
          (static_cast<uint32_t>(static_cast<uint8_t>(b)) << 8) |
          (static_cast<uint32_t>(static_cast<uint8_t>(c)) << 16) |
          (static_cast<uint32_t>(static_cast<uint8_t>(d)) << 24);
+}
+
+// The A fragment of m16n8k32 (rows r0..r0+15, k bytes k0..k0+31 of a row-major int8 tile) with
+// one ldmatrix.x4: seen as b16 elements, the four 8x8 matrices (rows 0-7 / 8-15 x bytes 0-15 /
+// 16-31) are exactly a0..a3. Lane l gives the address of row (l & 7) + 8 ((l >> 3) & 1), byte
+// 16 (l >> 4).
+__device__ __forceinline__ void loadA(uint32_t (&a)[4], const unsigned char* rowBase, int stride,
+                                      int lane) {
+  const unsigned char* p = rowBase + ((lane & 7) + 8 * ((lane >> 3) & 1)) * stride + 16 * (lane >> 4);
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(p));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(a[0]), "=r"(a[1]), "=r"(a[2]), "=r"(a[3])
+               : "r"(addr));
 }
 
 __device__ __forceinline__ void imma(int (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
@@ -58,7 +76,7 @@ __device__ __forceinline__ Band bandAt(const PatchGeometry& g, int band) {
 
 // wordCopy: starts the asynchronous copy of a band's patch (whole rows, zero outside the image;
 // cp.async with a source size of 0 writes zeros) into `raw`: int8 words, or FP32 x 4.
-template <bool kFloatIn>
+template <bool kFloatIn, int kThreads>
 __device__ __forceinline__ void issuePatchCopy(const PatchLaunch& l, unsigned char* raw, int band,
                                                int group, int tid) {
   const PatchGeometry& g = l.geo;
@@ -82,8 +100,8 @@ __device__ __forceinline__ void issuePatchCopy(const PatchLaunch& l, unsigned ch
 }
 
 // Not wordCopy: gathers the band's patch element by element (padding in W), quantizing an FP32
-// input on load.
-template <bool kFloatIn>
+// input on load; into the [channel][row][col] patch, or the [row][col][cgPad] one (g.hwc).
+template <bool kFloatIn, int kThreads>
 __device__ __forceinline__ void gatherPatch(const PatchLaunch& l, int8_t* patch, int band,
                                             int group, int tid) {
   const PatchGeometry& g = l.geo;
@@ -104,14 +122,47 @@ __device__ __forceinline__ void gatherPatch(const PatchLaunch& l, int8_t* patch,
       v = kFloatIn ? dm::quantizeOne(__ldg(static_cast<const float*>(l.x) + off), l.inScale)
                    : static_cast<const int8_t*>(l.x)[off];
     }
-    patch[i] = v;
+    patch[g.hwc ? (py * g.patchW + px) * g.cgPad + c : i] = v;
   }
 }
 
-template <int MI, bool kFloatIn>
-// At most 128 registers (4 CTAs per SM): the split reduction's second copy of the MMA loop
-// otherwise raises the compiler's choice to ~166 and costs a third of the speed.
-__global__ void __launch_bounds__(kThreads, 4) convInt8PatchKernel(const PatchLaunch l) {
+// The vectorized-channel patch (g.hwc, INT8 input): [patchH][patchW][cgPad] bytes, so that the
+// four reduction indices of a B-fragment word (4 consecutive channels of one tap) are one
+// 32-bit shared load. The NCHW input is read a word (4 pixels of a row) at a time where the rows
+// allow and transposed on the way in; channels cg..cgPad-1 are left as they are (their weights
+// are zero, and integer products with zero are zero).
+template <int kThreads>
+__device__ __forceinline__ void gatherPatchHwc(const PatchLaunch& l, int8_t* patch, int band,
+                                               int group, int tid) {
+  const PatchGeometry& g = l.geo;
+  const Band bd = bandAt(g, band);
+  const int plane = g.h * g.w;
+  const int8_t* x = static_cast<const int8_t*>(l.x) + (bd.b * g.c + group * g.cg) * plane;
+  const int iy0 = bd.row0 * g.strideH - g.padH;
+  if (g.padW == 0 && g.patchW == g.w && g.w % 4 == 0) {
+    const int wq = g.w / 4, perChan = g.patchH * wq;
+    const float invChan = 1.f / static_cast<float>(perChan), invW = 1.f / static_cast<float>(wq);
+    for (int i = tid; i < g.cg * perChan; i += kThreads) {
+      const int c = fastDiv(i, invChan), rem = i - c * perChan;
+      const int py = fastDiv(rem, invW), px = 4 * (rem - py * wq);
+      const int iy = iy0 + py;
+      uint32_t v = 0;
+      if (static_cast<unsigned>(iy) < static_cast<unsigned>(g.h))
+        v = *reinterpret_cast<const uint32_t*>(x + c * plane + iy * g.w + px);
+      int8_t* dst = patch + (py * g.patchW + px) * g.cgPad + c;
+#pragma unroll
+      for (int j = 0; j < 4; ++j) dst[j * g.cgPad] = static_cast<int8_t>(v >> (8 * j));
+    }
+    return;
+  }
+  gatherPatch<false, kThreads>(l, patch, band, group, tid);
+}
+
+template <int MI, bool kFloatIn, int kWarps>
+// At most 128 registers (4 CTAs of 4 warps or 2 of 8 per SM): the split reduction's second copy
+// of the MMA loop otherwise raises the compiler's choice to ~166 and costs a third of the speed.
+__global__ void __launch_bounds__(32 * kWarps, 16 / kWarps) convInt8PatchKernel(const PatchLaunch l) {
+  constexpr int kThreads = 32 * kWarps;
   constexpr int NI = MI >= 8 ? 1 : 8 / MI;  // columns of 8 per warp chunk
   constexpr int kChunk = 8 * NI;
   extern __shared__ __align__(16) unsigned char smem[];
@@ -167,7 +218,8 @@ __global__ void __launch_bounds__(kThreads, 4) convInt8PatchKernel(const PatchLa
   // Everything above reads this layer's constants only, so it overlaps the previous kernel's
   // tail (programmatic dependent launch); the input patch must wait for that kernel.
   pdlWait();
-  if (g.wordCopy && blockIdx.x < bands) issuePatchCopy<kFloatIn>(l, sRaw0, blockIdx.x, group, tid);
+  if (g.wordCopy && blockIdx.x < bands)
+    issuePatchCopy<kFloatIn, kThreads>(l, sRaw0, blockIdx.x, group, tid);
   cpAsyncCommit();
 
   int buf = 0;
@@ -179,13 +231,17 @@ __global__ void __launch_bounds__(kThreads, 4) convInt8PatchKernel(const PatchLa
     // before the previous band's mid barrier). The group of the first band also holds the
     // weights and taps.
     if (g.wordCopy && band + gridDim.x < bands)
-      issuePatchCopy<kFloatIn>(l, sRaw0 + (buf ^ 1) * g.rawBytes, band + gridDim.x, group, tid);
+      issuePatchCopy<kFloatIn, kThreads>(l, sRaw0 + (buf ^ 1) * g.rawBytes, band + gridDim.x, group, tid);
     cpAsyncCommit();
     cpAsyncWaitOlder();
     __syncthreads();  // this band's patch landed; the previous band's store pass is done
     const int8_t* patch = reinterpret_cast<const int8_t*>(sRaw0 + buf * g.rawBytes);
-    if (!g.wordCopy) {
-      gatherPatch<kFloatIn>(l, sPatch, band, group, tid);
+    if (g.hwc) {
+      if (!kFloatIn) gatherPatchHwc<kThreads>(l, sPatch, band, group, tid);
+      __syncthreads();
+      patch = sPatch;
+    } else if (!g.wordCopy) {
+      gatherPatch<kFloatIn, kThreads>(l, sPatch, band, group, tid);
       __syncthreads();
       patch = sPatch;
     } else if (kFloatIn) {
@@ -226,7 +282,7 @@ __global__ void __launch_bounds__(kThreads, 4) convInt8PatchKernel(const PatchLa
           oy = n / g.ow;
           ox = n - oy * g.ow;
         }
-        colPtr[ni] = patch + oy * g.strideH * g.patchW + ox * g.strideW;
+        colPtr[ni] = patch + (oy * g.strideH * g.patchW + ox * g.strideW) * g.cgPad;
       }
 #pragma unroll
       for (int mi = 0; mi < MI; ++mi)
@@ -235,6 +291,27 @@ __global__ void __launch_bounds__(kThreads, 4) convInt8PatchKernel(const PatchLa
 #pragma unroll
           for (int e = 0; e < 4; ++e) acc[mi][ni][e] = 0;
 
+      auto loadWeights = [&](uint32_t (&a)[MI][4], int kt) {
+#pragma unroll
+        for (int mi = 0; mi < MI; ++mi) loadA(a[mi], sW + 16 * mi * wStride + kt * 32, wStride, lane);
+      };
+      if (g.hwc) {
+        // Each B word is 4 channels of one tap: two 32-bit loads per column block.
+        for (int kt = ktBegin; kt < ktEnd; ++kt) {
+          const uint4 t = sTaps[kt * 4 + tig];
+          const int o0 = static_cast<int>(t.x & 0xffff), o4 = static_cast<int>(t.z & 0xffff);
+          uint32_t a[MI][4];
+          loadWeights(a, kt);
+#pragma unroll
+          for (int ni = 0; ni < NI; ++ni) {
+            const uint32_t b0 = *reinterpret_cast<const uint32_t*>(colPtr[ni] + o0);
+            const uint32_t b1 = *reinterpret_cast<const uint32_t*>(colPtr[ni] + o4);
+#pragma unroll
+            for (int mi = 0; mi < MI; ++mi) imma(acc[mi][ni], a[mi], b0, b1);
+          }
+        }
+        return;
+      }
       for (int kt = ktBegin; kt < ktEnd; ++kt) {
         const uint4 t = sTaps[kt * 4 + tig];
         const int o[8] = {static_cast<int>(t.x & 0xffff), static_cast<int>(t.x >> 16),
@@ -242,15 +319,7 @@ __global__ void __launch_bounds__(kThreads, 4) convInt8PatchKernel(const PatchLa
                           static_cast<int>(t.z & 0xffff), static_cast<int>(t.z >> 16),
                           static_cast<int>(t.w & 0xffff), static_cast<int>(t.w >> 16)};
         uint32_t a[MI][4];
-#pragma unroll
-        for (int mi = 0; mi < MI; ++mi) {
-          const uint32_t* r0 = reinterpret_cast<const uint32_t*>(sW + (16 * mi + gid) * wStride + kt * 32);
-          const uint32_t* r8 = reinterpret_cast<const uint32_t*>(sW + (16 * mi + gid + 8) * wStride + kt * 32);
-          a[mi][0] = r0[tig];
-          a[mi][1] = r8[tig];
-          a[mi][2] = r0[tig + 4];
-          a[mi][3] = r8[tig + 4];
-        }
+        loadWeights(a, kt);
 #pragma unroll
         for (int ni = 0; ni < NI; ++ni) {
           const int8_t* p = colPtr[ni];
@@ -265,7 +334,7 @@ __global__ void __launch_bounds__(kThreads, 4) convInt8PatchKernel(const PatchLa
     auto epilogueChunk = [&](int chunk, const int (&acc)[MI][NI][4]) {
       // Accumulators: c0, c1 at row gid, columns 2 tig, 2 tig + 1; c2, c3 at row gid + 8.
       auto epilogue = [&](int acc0, float m, float b) {
-        return activateFast(__fmaf_rn(static_cast<float>(acc0), m, b), l.epi.act);
+        return activatePatch(__fmaf_rn(static_cast<float>(acc0), m, b), l.epi.act);
       };
       if (regPool) {
 #pragma unroll
@@ -401,43 +470,43 @@ __global__ void __launch_bounds__(kThreads, 4) convInt8PatchKernel(const PatchLa
   }
 }
 
-template <int MI, bool kFloatIn>
+template <int MI, bool kFloatIn, int kWarps>
 void launchInstance(const PatchLaunch& l, cudaStream_t stream) {
   const int bands = l.batch * l.geo.bandsPerImage;
   const dim3 grid(bands < l.grid ? bands : l.grid, l.geo.groups);
-  launchKernel("cuda_conv2d_int8_imma_patch", convInt8PatchKernel<MI, kFloatIn>, grid, dim3(kThreads),
-               static_cast<size_t>(l.geo.smemBytes), stream, 1, l);
+  launchKernel("cuda_conv2d_int8_imma_patch", convInt8PatchKernel<MI, kFloatIn, kWarps>, grid,
+               dim3(32 * kWarps), static_cast<size_t>(l.geo.smemBytes), stream, 1, l);
 }
 
-template <int MI, bool kFloatIn>
+template <int MI, bool kFloatIn, int kWarps>
 int prepareInstance(int smemBytes) {
-  auto* fn = convInt8PatchKernel<MI, kFloatIn>;
+  auto* fn = convInt8PatchKernel<MI, kFloatIn, kWarps>;
   checkCuda(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, kPatchSmemLimit),
             "cuda_conv2d_int8_imma_patch: shared memory of ", kPatchSmemLimit, " bytes");
   int perSm = 0;
-  checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, fn, kThreads, smemBytes),
+  checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, fn, 32 * kWarps, smemBytes),
             "cuda_conv2d_int8_imma_patch: occupancy");
   return perSm < 1 ? 1 : perSm;
 }
 
-template <bool kFloatIn>
+template <bool kFloatIn, int kWarps>
 int prepareFor(int mRows, int smemBytes) {
   switch (mRows) {
-    case 16: return prepareInstance<1, kFloatIn>(smemBytes);
-    case 32: return prepareInstance<2, kFloatIn>(smemBytes);
-    case 64: return prepareInstance<4, kFloatIn>(smemBytes);
-    case 128: return prepareInstance<8, kFloatIn>(smemBytes);
+    case 16: return prepareInstance<1, kFloatIn, kWarps>(smemBytes);
+    case 32: return prepareInstance<2, kFloatIn, kWarps>(smemBytes);
+    case 64: return prepareInstance<4, kFloatIn, kWarps>(smemBytes);
+    case 128: return prepareInstance<8, kFloatIn, kWarps>(smemBytes);
   }
   fail("internal error: INT8 patch convolution of ", mRows, " rows");
 }
 
-template <bool kFloatIn>
+template <bool kFloatIn, int kWarps>
 void launchFor(const PatchLaunch& l, cudaStream_t stream) {
   switch (l.geo.mRows) {
-    case 16: launchInstance<1, kFloatIn>(l, stream); return;
-    case 32: launchInstance<2, kFloatIn>(l, stream); return;
-    case 64: launchInstance<4, kFloatIn>(l, stream); return;
-    case 128: launchInstance<8, kFloatIn>(l, stream); return;
+    case 16: launchInstance<1, kFloatIn, kWarps>(l, stream); return;
+    case 32: launchInstance<2, kFloatIn, kWarps>(l, stream); return;
+    case 64: launchInstance<4, kFloatIn, kWarps>(l, stream); return;
+    case 128: launchInstance<8, kFloatIn, kWarps>(l, stream); return;
   }
   fail("internal error: INT8 patch convolution of ", l.geo.mRows, " rows");
 }
@@ -445,15 +514,24 @@ void launchFor(const PatchLaunch& l, cudaStream_t stream) {
 }  // namespace
 
 int preparePatchConv(const PatchGeometry& g, bool floatInput) {
-  return floatInput ? prepareFor<true>(g.mRows, g.smemBytes) : prepareFor<false>(g.mRows, g.smemBytes);
+  check(g.warps == 4 || g.warps == 8, "internal error: INT8 patch convolution of ", g.warps, " warps");
+  if (g.warps == 8)
+    return floatInput ? prepareFor<true, 8>(g.mRows, g.smemBytes) : prepareFor<false, 8>(g.mRows, g.smemBytes);
+  return floatInput ? prepareFor<true, 4>(g.mRows, g.smemBytes) : prepareFor<false, 4>(g.mRows, g.smemBytes);
 }
 
 void launchPatchConv(const PatchLaunch& l, cudaStream_t stream) {
-  if (l.xFloat)
-    launchFor<true>(l, stream);
-  else
-    launchFor<false>(l, stream);
-  checkLaunch("cuda_conv2d_int8_imma_patch");
+  if (l.geo.warps == 8) {
+    if (l.xFloat)
+      launchFor<true, 8>(l, stream);
+    else
+      launchFor<false, 8>(l, stream);
+  } else {
+    if (l.xFloat)
+      launchFor<true, 4>(l, stream);
+    else
+      launchFor<false, 4>(l, stream);
+  }
 }
 
 }  // namespace int8rt::cuda::conv

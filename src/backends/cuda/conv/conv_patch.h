@@ -16,8 +16,6 @@ namespace int8rt::cuda::conv {
 // Shared memory a band may use: two CTAs per SM on sm_80 / sm_90. Every kernel instance is
 // allowed this much once, so that layers of different band sizes can share an instance.
 constexpr int kPatchSmemLimit = 100 * 1024;
-// The threads of a CTA of the kernel.
-constexpr int kPatchThreads = 128;
 
 struct PatchGeometry {
   int c = 0, h = 0, w = 0;           // input
@@ -46,13 +44,24 @@ struct PatchGeometry {
   // small batches): kParts warps per chunk share the k tiles, each chunk of a full band
   // (splitChunks of them) its own kParts warps; the partial int32 sums meet in shared memory.
   int kParts = 1, splitChunks = 1;
+  // Warps per CTA (4 or 8): eight shorten each warp's share of a small band (latency-bound
+  // batches); four leave more CTAs per SM for large batches. The tactic times both.
+  int warps = 4;
+  // Vectorized channels (INT8 input only, cg > 1): the patch is [patchH][patchW][cgPad] with
+  // cgPad = cg rounded up to 4 and the reduction ordered (r, s, c), so that a B-fragment word
+  // is 4 channels of one tap, one 32-bit shared load instead of four byte loads and packing.
+  // The patch is transposed from the NCHW input as it is staged (no cp.async double buffer).
+  // Without it cgPad is 1 and the reduction is ordered (c, r, s).
+  bool hwc = false;
+  int cgPad = 1;
 };
 
 struct PatchLaunch {
   PatchGeometry geo;
   ConvEpilogue epi;
   const unsigned short* taps = nullptr;  // [reductionPadded / 32][4 tig][8]: patch offsets
-  const int8_t* weights = nullptr;       // [groups][mPadded][reductionPadded] (packInt8Rows)
+  const int8_t* weights = nullptr;       // [groups][mRows][reductionPadded], reduction order
+                                         // (c, r, s), or (r, s, c) with cgPad channels (hwc)
   int weightGroupStride = 0;             // mPadded * reductionPadded
   const void* x = nullptr;               // int8, or float quantized on load (inScale > 0)
   bool xFloat = false;

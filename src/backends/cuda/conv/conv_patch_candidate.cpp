@@ -1,8 +1,9 @@
 // The candidate "cuda_conv2d_int8_imma_patch": the patch-staged INT8 convolution (conv_patch.h)
 // with an optional fused max pool and an optional FP32 input quantized on load (the CPU's
 // quantize rule with the setup's input scale, as if an FP32 -> INT8 reformat ran first).
-// Config strings "rows<N>": conv output rows per CTA band (patchBandChoices); "rows<N>split":
-// the same band with the k tiles shared among warps that would otherwise idle (patchConfigs).
+// Config strings "rows<N>[split][,w8][,hwc]" (conv_patch_setup.h): conv output rows per CTA
+// band, the k tiles shared among warps that would otherwise idle, 8 warps instead of 4, the
+// vectorized-channel patch.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -32,20 +33,15 @@ class PatchConvKernel final : public Kernel {
  public:
   PatchConvKernel(const KernelSetup& s, const std::string& config) : name_(s.layer->name) {
     const auto& p = s.layer->as<ConvolutionParams>();
-    const std::vector<int> choices = conv::patchBandChoices(s);
-    int rows = -1;
-    bool split = false;
+    conv::PatchVariant variant;
     if (config.empty()) {
-      rows = conv::defaultPatchRows(s, choices);
+      variant.rows = conv::defaultPatchRows(s, conv::patchBandChoices(s));
     } else {
-      for (const std::string& c : conv::patchConfigs(s)) {
-        if (c != config) continue;
-        split = c.ends_with("split");
-        rows = std::atoi(c.c_str() + 4);
-      }
+      for (const conv::PatchVariant& v : conv::patchVariants(s))
+        if (conv::patchConfigName(v) == config) variant = v;
     }
-    check(rows > 0, "layer '", name_, "': ", kName, " has no configuration '", config, "'");
-    launch_.geo = conv::makePatchGeometry(s, rows, split);
+    check(variant.rows > 0, "layer '", name_, "': ", kName, " has no configuration '", config, "'");
+    launch_.geo = conv::makePatchGeometry(s, variant);
     const conv::PatchGeometry& g = launch_.geo;
     maxBatch_ = s.inputShapes[0][0];
 
@@ -62,13 +58,8 @@ class PatchConvKernel final : public Kernel {
     asInt8.inputTypes[0] = DataType::kINT8;
     const cpu::i8::EpilogueParams ep =
         cpu::i8::makeEpilogueParams(asInt8, qw.scales, p.bias, p.activation, name_);
-    // [groups][mRows][reductionPadded], zero past kg and past the reduction.
     launch_.weightGroupStride = g.mRows * g.reductionPadded;
-    std::vector<int8_t> packed(static_cast<size_t>(g.groups) * launch_.weightGroupStride, 0);
-    for (int grp = 0; grp < g.groups; ++grp)
-      for (int m = 0; m < g.kg; ++m)
-        std::memcpy(&packed[(static_cast<size_t>(grp) * g.mRows + m) * g.reductionPadded],
-                    &qw.values[static_cast<size_t>(grp * g.kg + m) * reduction], reduction);
+    const std::vector<int8_t> packed = conv::packPatchWeights(g, p, qw.values);
     weights_ = DeviceBuffer(packed.size(), "convolution weights");
     weights_.upload(packed.data(), packed.size());
     launch_.weights = weights_.as<int8_t>();

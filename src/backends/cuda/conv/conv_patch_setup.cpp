@@ -21,7 +21,23 @@ int mRowsFor(int kg) {
 
 }  // namespace
 
+std::string patchConfigName(const PatchVariant& v) {
+  return "rows" + std::to_string(v.rows) + (v.split ? "split" : "") + (v.warps == 8 ? ",w8" : "") +
+         (v.hwc ? ",hwc" : "");
+}
+
+bool patchHwcSupported(const KernelSetup& s) {
+  const auto& p = s.layer->as<ConvolutionParams>();
+  return s.inputTypes[0] == DataType::kINT8 && s.inputShapes[0][1] / p.groups > 1;
+}
+
 PatchGeometry makePatchGeometry(const KernelSetup& s, int rows, bool split) {
+  return makePatchGeometry(s, PatchVariant{rows, split, 4, false});
+}
+
+PatchGeometry makePatchGeometry(const KernelSetup& s, const PatchVariant& v) {
+  const int rows = v.rows;
+  const bool split = v.split;
   check(supportedConv2d(s, /*allowFusedPool=*/true), "layer '", s.layer->name,
         "': not a 2-D convolution the CUDA kernels support");
   const auto& p = s.layer->as<ConvolutionParams>();
@@ -51,7 +67,10 @@ PatchGeometry makePatchGeometry(const KernelSetup& s, int rows, bool split) {
   const int dh = static_cast<int>(cpu::dimOr(p.dilation, 0, 1));
   const int dw = static_cast<int>(cpu::dimOr(p.dilation, 1, 1));
   const int r = static_cast<int>(p.kernel[0]), sz = static_cast<int>(p.kernel[1]);
-  g.reductionPadded = roundUpInt(g.cg * r * sz, 32);
+  g.warps = v.warps;
+  g.hwc = v.hwc;
+  g.cgPad = v.hwc ? roundUpInt(g.cg, 4) : 1;
+  g.reductionPadded = roundUpInt((v.hwc ? g.cgPad : g.cg) * r * sz, 32);
   g.mRows = mRowsFor(g.kg);
   g.usedRows = g.ph * g.poolH;
   check(rows >= g.poolH && rows % g.poolH == 0, "internal error: band of ", rows, " rows");
@@ -59,17 +78,17 @@ PatchGeometry makePatchGeometry(const KernelSetup& s, int rows, bool split) {
   g.bandsPerImage = (g.usedRows + g.rows - 1) / g.rows;
   g.patchH = (g.rows - 1) * g.strideH + (r - 1) * dh + 1;
   g.patchW = (g.ow - 1) * g.strideW + (sz - 1) * dw + 1;
-  g.patchBytes = roundUpInt(g.cg * g.patchH * g.patchW, 16);
+  g.patchBytes = roundUpInt((v.hwc ? g.cgPad : g.cg) * g.patchH * g.patchW, 16);
   // >= rows * ow + 1 floats and 8 mod 32: the epilogue's float2 stores (8 rows x 4 pairs per
   // warp) then hit distinct banks.
   g.outStride = g.rows * g.ow + 1;
   g.outStride += ((8 - g.outStride % 32) + 32) % 32;
-  g.wordCopy = g.padW == 0 && g.patchW == g.w && g.w % 4 == 0;
+  g.wordCopy = !v.hwc && g.padW == 0 && g.patchW == g.w && g.w % 4 == 0;
   g.floatIn = s.inputTypes[0] == DataType::kFLOAT;
   g.rawBytes = !g.wordCopy ? 0 : g.floatIn ? 4 * g.patchBytes : g.patchBytes;
   // The kernel's warp chunks of a full band (its mirror: NI column blocks of 8 per chunk; with
   // a 2x2 pool taken in registers, 2 NI windows per chunk).
-  const int mi = g.mRows / 16, ni = mi >= 8 ? 1 : 8 / mi, warps = kPatchThreads / 32;
+  const int mi = g.mRows / 16, ni = mi >= 8 ? 1 : 8 / mi, warps = g.warps;
   const bool regPool = ni >= 2 && g.poolH == 2 && g.poolW == 2;
   const int chunks = regPool ? ((g.rows / 2) * g.pw + 2 * ni - 1) / (2 * ni)
                              : (g.rows * g.ow + 8 * ni - 1) / (8 * ni);
@@ -115,13 +134,27 @@ std::vector<int> patchBandChoices(const KernelSetup& s) {
   return out;
 }
 
+std::vector<PatchVariant> patchVariants(const KernelSetup& s) {
+  std::vector<PatchVariant> out;
+  const bool hwcOk = patchHwcSupported(s);
+  for (int rows : patchBandChoices(s))
+    for (bool hwc : {false, true})
+      for (int warps : {4, 8})
+        for (bool split : {false, true}) {
+          if (hwc && !hwcOk) continue;
+          const PatchVariant v{rows, split, warps, hwc};
+          const PatchGeometry g = makePatchGeometry(s, v);
+          // The hwc patch is larger (channels padded to 4): it must fit on its own.
+          if (g.smemBytes > kPatchSmemLimit || g.patchBytes >= 65536) continue;
+          if (split && g.kParts <= 1) continue;
+          out.push_back(v);
+        }
+  return out;
+}
+
 std::vector<std::string> patchConfigs(const KernelSetup& s) {
   std::vector<std::string> out;
-  for (int rows : patchBandChoices(s)) {
-    out.push_back("rows" + std::to_string(rows));
-    const PatchGeometry g = makePatchGeometry(s, rows, /*split=*/true);
-    if (g.kParts > 1 && g.smemBytes <= kPatchSmemLimit) out.push_back("rows" + std::to_string(rows) + "split");
-  }
+  for (const PatchVariant& v : patchVariants(s)) out.push_back(patchConfigName(v));
   return out;
 }
 
@@ -129,20 +162,42 @@ std::vector<uint16_t> makePatchTaps(const PatchGeometry& g, const ConvolutionPar
   const int r = static_cast<int>(p.kernel[0]), sz = static_cast<int>(p.kernel[1]);
   const int dh = static_cast<int>(cpu::dimOr(p.dilation, 0, 1));
   const int dw = static_cast<int>(cpu::dimOr(p.dilation, 1, 1));
-  const int reduction = g.cg * r * sz;
+  const int reduction = (g.hwc ? g.cgPad : g.cg) * r * sz;
   std::vector<uint16_t> taps(static_cast<size_t>(g.reductionPadded), 0);  // 32 per k tile
   for (int kt = 0; kt < g.reductionPadded / 32; ++kt)
     for (int tig = 0; tig < 4; ++tig)
       for (int j = 0; j < 8; ++j) {
         const int idx = kt * 32 + (j < 4 ? 4 * tig + j : 16 + 4 * tig + (j - 4));
         int off = 0;
-        if (idx < reduction) {
+        if (idx < reduction && g.hwc) {
+          const int tap = idx / g.cgPad, c = idx % g.cgPad, kr = tap / sz, ks = tap % sz;
+          off = (kr * dh * g.patchW + ks * dw) * g.cgPad + c;
+        } else if (idx < reduction) {
           const int c = idx / (r * sz), kr = idx / sz % r, ks = idx % sz;
           off = c * g.patchH * g.patchW + kr * dh * g.patchW + ks * dw;
         }
         taps[static_cast<size_t>((kt * 4 + tig) * 8 + j)] = static_cast<uint16_t>(off);
       }
   return taps;
+}
+
+std::vector<int8_t> packPatchWeights(const PatchGeometry& g, const ConvolutionParams& p,
+                                     const std::vector<int8_t>& quantized) {
+  const int r = static_cast<int>(p.kernel[0]), sz = static_cast<int>(p.kernel[1]);
+  const int reduction = g.cg * r * sz;  // per output channel in `quantized`
+  std::vector<int8_t> packed(static_cast<size_t>(g.groups) * g.mRows * g.reductionPadded, 0);
+  for (int grp = 0; grp < g.groups; ++grp)
+    for (int m = 0; m < g.kg; ++m) {
+      const int8_t* src = &quantized[static_cast<size_t>(grp * g.kg + m) * reduction];
+      int8_t* dst = &packed[(static_cast<size_t>(grp) * g.mRows + m) * g.reductionPadded];
+      if (!g.hwc) {
+        std::copy(src, src + reduction, dst);
+        continue;
+      }
+      for (int c = 0; c < g.cg; ++c)
+        for (int t = 0; t < r * sz; ++t) dst[t * g.cgPad + c] = src[c * r * sz + t];
+    }
+  return packed;
 }
 
 int defaultPatchRows(const KernelSetup& s, const std::vector<int>& choices) {
