@@ -13,5 +13,8 @@ std::vector<Candidate> poolingCandidates();        // layers/: pooling
 std::vector<Candidate> pointwiseCandidates();      // layers/: activation, elementwise, scale, PReLU
 std::vector<Candidate> dataMovementCandidates();   // layers/: concat, shuffle, padding, identity / reformat
 std::vector<Candidate> normalizationCandidates();  // layers/: softmax, LRN
+#ifdef INT8RT_HAVE_CUDNN_HEADERS
+std::vector<Candidate> cudnnConvolutionCandidates();  // cudnn/: convolution through cuDNN 9
+#endif
 
 }  // namespace int8rt::cuda

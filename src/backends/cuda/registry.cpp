@@ -11,8 +11,14 @@ namespace {
 
 std::vector<Candidate> buildRegistry() {
   std::vector<Candidate> all;
+  // cuDNN's candidates come after the own ones of the same kind (the stable sort below keeps
+  // that), so an untimed build (timingIterations 0) still takes the own kernel first.
   for (auto* group : {convolutionCandidates, gemmCandidates, poolingCandidates,
-                      pointwiseCandidates, dataMovementCandidates, normalizationCandidates}) {
+                      pointwiseCandidates, dataMovementCandidates, normalizationCandidates,
+#ifdef INT8RT_HAVE_CUDNN_HEADERS
+                      cudnnConvolutionCandidates,
+#endif
+                     }) {
     std::vector<Candidate> list = group();
     all.insert(all.end(), list.begin(), list.end());
   }
