@@ -10,6 +10,7 @@
 
 #include "int8rt/network.h"
 #include "int8rt/status.h"
+#include "int8rt/tensor_format.h"
 
 namespace int8rt {
 
@@ -30,6 +31,8 @@ struct BuilderConfig {
   DeviceType device = DeviceType::kCPU;
   int timingIterations = 3;  // per tactic candidate; 0 skips timing and takes the first candidate
   int threads = 0;           // 0 = all cores
+  // Memory layout of the tensors between bindings (CUDA builds; see tensor_format.h).
+  LayoutPolicy layout = LayoutPolicy::kAUTO;
   std::function<void(const std::string&)> log;  // progress and warnings; null = silent
 };
 

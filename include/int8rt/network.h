@@ -101,6 +101,9 @@ struct FullyConnectedParams {
   Weights weights;  // [K, C] row-major
   Weights bias;     // [K] or empty
   Activation activation;
+  // Set by the builder only (a device fusion, never by parsers): a softmax over each sample's
+  // K outputs follows the activation, and the output is FP32 (the fused SoftMax layer's).
+  bool fusedSoftmax = false;
 };
 
 // numpy matmul of two tensors (either may be a Constant), with optional transposes of the last two dims.

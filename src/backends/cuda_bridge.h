@@ -38,7 +38,8 @@ bool someKernelSupports(const KernelSetup& setup, DataType precision);
 // Tactic selection on the GPU: every supported candidate of `precision` in every configuration,
 // timed with CUDA events on random device data (`setup` is at the max batch). `forced` names a
 // kernel to take without timing ("" for none). Identity layers (reformats) accept a kernel of
-// any precision when none of `precision` supports them.
+// any precision when none of `precision` supports them. alwaysTime: time the winner even when
+// it is the only tactic (the layout pass compares sums of layer times).
 struct CudaTactic {
   std::string kernel;
   std::string config;
@@ -46,6 +47,6 @@ struct CudaTactic {
   int candidates = 0;       // kernel x configuration pairs considered
 };
 CudaTactic chooseTactic(const KernelSetup& setup, DataType precision, int timingIterations,
-                        const std::string& forced);
+                        const std::string& forced, bool alwaysTime = false);
 
 }  // namespace int8rt::cudabridge

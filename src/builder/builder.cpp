@@ -6,6 +6,7 @@
 
 #include "backends/cuda_bridge.h"
 #include "builder/device_fusions.h"
+#include "builder/layout.h"
 #include "builder/memory_planner.h"
 #include "builder/build_plan.h"
 #include "builder/precision.h"
@@ -59,6 +60,8 @@ void checkPlatform(const BuilderConfig& config) {
     return;
   }
   check(config.device == DeviceType::kCPU, "unknown device ", int(config.device));
+  check(config.layout != LayoutPolicy::kNHWC,
+        "layout nhwc: CPU engines store every tensor NCHW (NHWC needs --device cuda)");
   check(!config.fp16 || platformHasFastFp16(config.device),
         "FP16 requested but the platform has no fast FP16 (this CPU has no FP16 arithmetic)");
   check(!config.int8 || platformHasFastInt8(config.device),
@@ -133,6 +136,8 @@ PlanData buildPlan(const Network& input, const BuilderConfig& config, bool optim
       say(config, "device fusions: " + std::to_string(fused) + ", " +
                       std::to_string(prec.network.layers().size()) + " layers");
   }
+  // 3c. Memory layouts (CUDA: runs of layers stored NHWC, with their reformats).
+  if (optimize) plan.tensorFormats = chooseDeviceLayouts(prec, config, plan.maxBatchSize);
   plan.tensorTypes = prec.tensorTypes;
   plan.tensorScales = prec.tensorScales;
   net = prec.network;  // may hold inserted reformat layers

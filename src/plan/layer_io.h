@@ -19,6 +19,7 @@ template <class A> void io(A& a, PoolingParams& p) {
 }
 template <class A> void io(A& a, FullyConnectedParams& p) {
   io(a, p.nbOutputs); io(a, p.weights); io(a, p.bias); io(a, p.activation);
+  if (a.format >= 3) io(a, p.fusedSoftmax);  // plan format 3
 }
 template <class A> void io(A& a, MatMulParams& p) { io(a, p.transposeA); io(a, p.transposeB); }
 template <class A> void io(A& a, ActivationParams& p) { io(a, p.activation); }

@@ -124,6 +124,17 @@ bool needsFormat2(const PlanData& plan) {
   return plan.device != DeviceType::kCPU || plan.cudaSm != 0;
 }
 
+// Whether the plan stores a tensor in a format other than kLINEAR or has a fully connected
+// layer with a fused softmax (format 3).
+bool needsFormat3(const PlanData& plan) {
+  for (TensorFormat f : plan.tensorFormats)
+    if (f != TensorFormat::kLINEAR) return true;
+  for (const Layer& l : plan.network.layers())
+    if (l.kind() == LayerKind::kFULLY_CONNECTED && l.as<FullyConnectedParams>().fusedSoftmax)
+      return true;
+  return false;
+}
+
 }  // namespace
 
 std::vector<uint8_t> serializePlan(const PlanData& plan, uint32_t formatVersion) {
@@ -131,6 +142,9 @@ std::vector<uint8_t> serializePlan(const PlanData& plan, uint32_t formatVersion)
         formatVersion);
   check(formatVersion >= 2 || !needsFormat2(plan),
         "this plan needs plan format 2 (CUDA, kernel configurations or builder fusions)");
+  check(formatVersion >= 3 || !needsFormat3(plan),
+        "this plan needs plan format 3 (tensors in a format other than linear, or a fully "
+        "connected layer with a fused softmax)");
   ArchiveWriter a(formatVersion);
   DeviceType device = plan.device;
   std::string features = plan.requiredCpuFeatures;
@@ -148,6 +162,11 @@ std::vector<uint8_t> serializePlan(const PlanData& plan, uint32_t formatVersion)
   io(a, kernels); io(a, types); io(a, scales); io(a, offsets); io(a, arena);
   ioMetadata(a, meta);
   if (formatVersion >= 2) { io(a, configs); io(a, sm); }
+  if (formatVersion >= 3) {
+    auto formats = plan.tensorFormats;
+    if (formats.empty()) formats.assign(types.size(), TensorFormat::kLINEAR);
+    io(a, formats);
+  }
 
   std::vector<uint8_t> out(kMagic, kMagic + 8);
   put<uint32_t>(out, formatVersion);
@@ -190,11 +209,19 @@ PlanData deserializePlan(const std::vector<uint8_t>& bytes, const std::string& s
   } else {
     plan.kernelConfigs.assign(plan.kernels.size(), "");
   }
+  if (format >= 3) {
+    io(a, plan.tensorFormats);
+    for (TensorFormat f : plan.tensorFormats)
+      if (static_cast<uint8_t>(f) >= static_cast<uint8_t>(TensorFormat::kCOUNT))
+        fail(source, ": corrupt plan: unknown tensor format ", int(f));
+  } else {
+    plan.tensorFormats.assign(plan.tensorTypes.size(), TensorFormat::kLINEAR);
+  }
   if (!a.atEnd()) fail(source, ": corrupt plan: trailing bytes in the payload");
   size_t nT = plan.network.nbTensors(), nL = plan.network.layers().size();
   if (plan.kernels.size() != nL || plan.tensorTypes.size() != nT ||
       plan.tensorScales.size() != nT || plan.arenaOffsets.size() != nT ||
-      plan.kernelConfigs.size() != nL)
+      plan.kernelConfigs.size() != nL || plan.tensorFormats.size() != nT)
     fail(source, ": corrupt plan: per-layer or per-tensor tables have the wrong length");
   if (plan.maxBatchSize < 1) fail(source, ": corrupt plan: max batch ", plan.maxBatchSize);
   if (plan.device != DeviceType::kCPU && plan.device != DeviceType::kCUDA)
@@ -202,6 +229,15 @@ PlanData deserializePlan(const std::vector<uint8_t>& bytes, const std::string& s
   if ((plan.device == DeviceType::kCUDA) != (plan.cudaSm > 0) || plan.cudaSm < 0 || plan.cudaSm > 1000)
     fail(source, ": corrupt plan: ", deviceName(plan.device), " plan with CUDA architecture ",
          plan.cudaSm);
+  // Bindings are NCHW (the API's contract) and the CPU kernels read nothing else.
+  for (size_t t = 0; t < nT; ++t) {
+    if (plan.tensorFormats[t] == TensorFormat::kLINEAR) continue;
+    const Tensor& x = plan.network.tensor(static_cast<TensorId>(t));
+    if (plan.device != DeviceType::kCUDA || x.isInput || x.isOutput)
+      fail(source, ": corrupt plan: ", x.isInput || x.isOutput ? "binding" : "CPU plan tensor",
+           " '", x.name, "' is stored ", tensorFormatName(plan.tensorFormats[t]),
+           " (only CUDA tensors between bindings may be)");
+  }
   return plan;
 }
 

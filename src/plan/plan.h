@@ -20,8 +20,11 @@ namespace int8rt {
 // 2: per-layer kernel configurations and the CUDA architecture, appended after the metadata;
 //    ConvolutionParams::fusedMaxPool after the convolution's activation; builder fusions
 //    (an FP32 tensor's quantize scale, reshape aliases: see PlanData).
-// Version 1 plans (CPU only) still load: their configurations are empty, sm is 0, no fusions.
-constexpr uint32_t kPlanFormatVersion = 2;
+// 3: per-tensor memory formats (tensorFormats), appended after the CUDA architecture;
+//    FullyConnectedParams::fusedSoftmax after the layer's activation.
+// Version 1 plans (CPU only) still load: their configurations are empty, sm is 0, no fusions;
+// version 1 and 2 plans are all kLINEAR.
+constexpr uint32_t kPlanFormatVersion = 3;
 
 // The kernel name of a Shuffle layer that is a pure reshape whose output shares its input's
 // arena memory (same offset): nothing runs for it. See plan/reshape_alias.h.
@@ -47,6 +50,9 @@ struct PlanData {
   std::vector<std::string> kernelConfigs;
   // CUDA plans: compute capability the kernels were chosen on (90 = sm_90); 0 for CPU plans.
   int32_t cudaSm = 0;
+  // Per tensor: its memory format (int8rt/tensor_format.h). Bindings are kLINEAR; CPU plans are
+  // all kLINEAR. Empty means all kLINEAR (the loader fills it in).
+  std::vector<TensorFormat> tensorFormats;
 };
 
 // formatVersion: the newest by default; 1 writes what format 1 could say (tests of old-plan

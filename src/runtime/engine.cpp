@@ -9,6 +9,14 @@
 
 namespace int8rt {
 
+namespace {
+
+TensorFormat formatOf(const PlanData& plan, TensorId t) {
+  return plan.tensorFormats.empty() ? TensorFormat::kLINEAR : plan.tensorFormats[t];
+}
+
+}  // namespace
+
 KernelSetup makeKernelSetup(const PlanData& plan, size_t i, const std::vector<Shape>& shapes) {
   const Layer& l = plan.network.layers()[i];
   KernelSetup s;
@@ -17,12 +25,14 @@ KernelSetup makeKernelSetup(const PlanData& plan, size_t i, const std::vector<Sh
     s.inputShapes.push_back(shapes[t]);
     s.inputTypes.push_back(plan.tensorTypes[t]);
     s.inputScales.push_back(plan.tensorScales[t]);  // FP32 with a scale: quantize as you read
+    s.inputFormats.push_back(formatOf(plan, t));
   }
   for (TensorId t : l.outputs) {
     s.outputShapes.push_back(shapes[t]);
     s.outputTypes.push_back(plan.tensorTypes[t]);
     // Only INT8 outputs have a scale; an FP32 tensor's scale is for its quantizing reader.
     s.outputScales.push_back(plan.tensorTypes[t] == DataType::kINT8 ? plan.tensorScales[t] : 0.f);
+    s.outputFormats.push_back(formatOf(plan, t));
   }
   return s;
 }
@@ -44,6 +54,13 @@ EngineImpl::EngineImpl(PlanData plan, const std::string& source) : plan_(std::mo
     if (off + bytes > plan_.arenaBytes)
       fail(source, ": corrupt plan: tensor '", net.tensor(t).name, "' exceeds the arena");
   }
+
+  // NHWC names the four dims of a rank-4 tensor.
+  if (plan_.tensorFormats.empty()) plan_.tensorFormats.assign(nT, TensorFormat::kLINEAR);
+  for (size_t t = 0; t < nT; ++t)
+    if (plan_.tensorFormats[t] == TensorFormat::kNHWC && shapes[t].size() != 4)
+      fail(source, ": corrupt plan: tensor '", net.tensor(t).name, "' of rank ", shapes[t].size(),
+           " is stored nhwc");
 
   // An FP32 tensor with a scale is quantized by its one reader (a fused quantize, plan.h).
   std::vector<int> readers(nT, 0);

@@ -101,7 +101,7 @@ inline std::vector<HostTensor> runCuda(const std::string& name, const std::strin
     ADD_FAILURE() << "no CUDA kernel named " << name;
     return {};
   }
-  if (!c->supports(setup, currentDevice())) {
+  if (!accepts(*c, setup, currentDevice())) {
     ADD_FAILURE() << name << " does not support layer " << setup.layer->name;
     return {};
   }

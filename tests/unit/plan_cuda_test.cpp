@@ -38,10 +38,10 @@ PlanData tinyPlan() {
   return p;
 }
 
-// The plan as format 1 wrote it: the same payload without the trailing format-2 fields
+// The plan as format 1 wrote it: the format-2 payload without the trailing format-2 fields
 // (kernel configurations, CUDA architecture), header and checksum redone.
 std::vector<uint8_t> asVersion1(const PlanData& p) {
-  std::vector<uint8_t> v2 = serializePlan(p);
+  std::vector<uint8_t> v2 = serializePlan(p, 2);
   size_t trailing = 8 + 4;  // configuration count, sm
   for (const std::string& c : p.kernelConfigs) trailing += 8 + c.size();
   std::vector<uint8_t> v1(v2.begin(), v2.end() - static_cast<long>(trailing));

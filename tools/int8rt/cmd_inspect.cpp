@@ -24,7 +24,11 @@ void printEngine(const Engine& e) {
   for (size_t i = 0; i < info.size(); ++i) {
     const Layer& l = net.layers()[i];
     std::string out;
-    for (TensorId t : l.outputs) out += net.tensor(t).name + " " + shapeToString(shapes[t]) + " ";
+    for (TensorId t : l.outputs) {
+      out += net.tensor(t).name + " " + shapeToString(shapes[t]) + " ";
+      const TensorFormat f = e.impl().plan().tensorFormats[t];
+      if (f != TensorFormat::kLINEAR) out += std::string(tensorFormatName(f)) + " ";
+    }
     std::printf("  %-4zu %-22s %-15s %-5s %-40s %s\n", i, info[i].name.c_str(), info[i].kind.c_str(),
                 info[i].precision.c_str(), info[i].kernel.c_str(), out.c_str());
   }

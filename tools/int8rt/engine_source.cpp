@@ -108,6 +108,9 @@ std::vector<OptionSpec> buildOptionSpecs() {
            {"layer-precision", "NAME=fp32|int8", "force a layer's precision", true},
            {"kernel", "LAYER=KERNEL", "force a layer's kernel (debugging)", true},
            {"timing-iterations", "N", "timed runs per kernel candidate (default 3, 0 = no timing)"},
+           {"layout", "auto|nchw|nhwc",
+            "CUDA tensor layout between bindings: auto (default) times NHWC runs of layers "
+            "against NCHW; nchw never reformats; nhwc converts every run it can"},
            {"threads", "N", "threads for building and running (default: all cores)"},
        })
     specs.push_back(s);
@@ -129,6 +132,11 @@ BuilderConfig builderConfigFrom(const Options& o, bool verbose) {
   c.int8 = o.has("int8");
   c.timingIterations = static_cast<int>(o.integer("timing-iterations", 3, 0, 1000));
   c.threads = static_cast<int>(o.integer("threads", 0, 0, 1024));
+  const std::string layout = o.get("layout", "auto");
+  if (layout == "auto") c.layout = LayoutPolicy::kAUTO;
+  else if (layout == "nchw") c.layout = LayoutPolicy::kNCHW;
+  else if (layout == "nhwc") c.layout = LayoutPolicy::kNHWC;
+  else throw UsageError("option '--layout': '" + layout + "' is not auto, nchw or nhwc");
   for (const std::string& kv : o.all("layer-precision")) {
     auto eq = kv.rfind('=');
     if (eq == std::string::npos) throw UsageError("--layer-precision expects NAME=fp32|int8, got '" + kv + "'");

@@ -11,6 +11,7 @@
 #include "core/cpu_features.h"
 #include "core/thread_pool.h"
 #include "int8rt/network.h"
+#include "int8rt/tensor_format.h"
 
 namespace int8rt {
 
@@ -24,6 +25,16 @@ struct KernelSetup {
   std::vector<DataType> outputTypes;
   std::vector<float> inputScales;   // meaningful where the type is kINT8
   std::vector<float> outputScales;
+  // Memory format of each input and output; empty (or shorter) means kLINEAR. CPU setups are
+  // always linear; CUDA candidates declare the formats they take (cuda::Candidate::formats).
+  std::vector<TensorFormat> inputFormats;
+  std::vector<TensorFormat> outputFormats;
+  TensorFormat inputFormat(size_t i) const {
+    return i < inputFormats.size() ? inputFormats[i] : TensorFormat::kLINEAR;
+  }
+  TensorFormat outputFormat(size_t i) const {
+    return i < outputFormats.size() ? outputFormats[i] : TensorFormat::kLINEAR;
+  }
 };
 
 struct TensorRef {

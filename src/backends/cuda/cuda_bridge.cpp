@@ -39,13 +39,13 @@ bool someKernelSupports(const KernelSetup& setup, DataType precision) {
   const cuda::DeviceInfo& d = cuda::currentDevice();
   if (!d.present) return false;
   for (const cuda::Candidate& c : cuda::registry())
-    if (c.kind == setup.layer->kind() && c.precision == precision && c.supports(setup, d)) return true;
+    if (c.kind == setup.layer->kind() && c.precision == precision && cuda::accepts(c, setup, d)) return true;
   return false;
 }
 
 CudaTactic chooseTactic(const KernelSetup& setup, DataType precision, int timingIterations,
-                        const std::string& forced) {
-  return cuda::chooseCudaTactic(setup, precision, timingIterations, forced);
+                        const std::string& forced, bool alwaysTime) {
+  return cuda::chooseCudaTactic(setup, precision, timingIterations, forced, alwaysTime);
 }
 
 }  // namespace int8rt::cudabridge

@@ -1,7 +1,8 @@
 // The CUDA kernel interface and registry, the GPU twin of backends/cpu/kernel.h. A kernel is
 // created from the same KernelSetup as a CPU kernel (layer after fusion, shapes at the max
-// batch, type and INT8 scale of every tensor); tensors are NCHW in device memory, of type
-// kFLOAT, kHALF or kINT8 as the setup says. The CPU reference of the same layer is the oracle.
+// batch, type, INT8 scale and memory format of every tensor); tensors are in device memory, of
+// type kFLOAT, kHALF or kINT8 and format kLINEAR (NCHW) or kNHWC as the setup says. The CPU
+// reference of the same layer is the oracle.
 #pragma once
 #include <cuda_runtime_api.h>
 
@@ -31,6 +32,15 @@ class Kernel {
   virtual void enqueue(const RunArgs& args) = 0;
 };
 
+// The tensor formats a candidate takes, checked by accepts() before its supports(): a kernel
+// that says nothing is kLinearOnly, so none can read an NHWC tensor as NCHW by omission.
+enum class FormatRule : uint8_t {
+  kLinearOnly,   // every input and output kLINEAR (the default)
+  kNhwcOnly,     // every input and output kNHWC
+  kSameFormat,   // any format, all inputs and outputs the same one (supports() may narrow it)
+  kOwnCheck,     // supports() checks the formats itself (layout reformats)
+};
+
 struct Candidate {
   const char* name;     // unique across CPU and CUDA: "cuda_conv2d_int8_imma_implicit_gemm"
   LayerKind kind;
@@ -43,7 +53,13 @@ struct Candidate {
   // Uploads weights (quantized / converted as the precision needs) and prepares the launch.
   // Throws int8rt::Error for a config string it cannot parse (a corrupt plan).
   std::unique_ptr<Kernel> (*create)(const KernelSetup& setup, const std::string& config);
+  FormatRule formats = FormatRule::kLinearOnly;
 };
+
+// Whether the setup's tensor formats are ones the rule allows.
+bool formatsAllowed(FormatRule rule, const KernelSetup& setup);
+// The one question every caller asks of a candidate: its formats rule, then its supports().
+bool accepts(const Candidate& c, const KernelSetup& setup, const DeviceInfo& device);
 
 // Every CUDA candidate, fastest first within a layer kind and precision.
 const std::vector<Candidate>& registry();

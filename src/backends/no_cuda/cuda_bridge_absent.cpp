@@ -23,7 +23,7 @@ std::unique_ptr<EngineBackend> createEngineBackend(const EngineImpl&, const std:
 bool hasKernels(LayerKind, DataType) { return false; }
 bool someKernelSupports(const KernelSetup&, DataType) { return false; }
 
-CudaTactic chooseTactic(const KernelSetup&, DataType, int, const std::string&) {
+CudaTactic chooseTactic(const KernelSetup&, DataType, int, const std::string&, bool) {
   fail(unavailableReason());
 }
 

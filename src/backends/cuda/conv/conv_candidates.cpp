@@ -157,6 +157,7 @@ std::unique_ptr<Kernel> create(const KernelSetup& s, const std::string& config) 
 }  // namespace
 
 std::vector<Candidate> patchConvolutionCandidates();  // conv_patch_candidate.cpp
+std::vector<Candidate> nhwcConvolutionCandidates();   // conv_nhwc_candidate.cpp
 
 std::vector<Candidate> convolutionCandidates() {
   std::vector<Candidate> out = patchConvolutionCandidates();  // fastest INT8 first
@@ -169,6 +170,8 @@ std::vector<Candidate> convolutionCandidates() {
        configs<Flavor::kFp32>, create<Flavor::kFp32>},
   };
   out.insert(out.end(), rest.begin(), rest.end());
+  std::vector<Candidate> nhwc = nhwcConvolutionCandidates();  // NHWC tensors only
+  out.insert(out.end(), nhwc.begin(), nhwc.end());
   return out;
 }
 

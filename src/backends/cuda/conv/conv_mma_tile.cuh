@@ -98,6 +98,32 @@ __device__ __forceinline__ void loadFragB(uint32_t (&b)[2][2], const unsigned ch
   }
 }
 
+// The register-staged main loop of an MMA tile, shared by the NCHW and NHWC implicit GEMMs:
+// stash() moves the k tile fetched into registers to shared memory (As, Bs), fetch(k0) starts
+// loading the next one, and the warp's MI x NI fragments of this one feed the MMAs meanwhile.
+template <class T, int MI, int NI, class Acc, class Fetch, class Stash>
+__device__ __forceinline__ void mmaTileLoop(Acc (&acc)[MI][NI][4], const unsigned char* As,
+                                            const unsigned char* Bs, int reductionPadded,
+                                            int warpRow, int warpCol, int lane, Fetch& fetch,
+                                            Stash& stash) {
+  fetch(0);
+  for (int k0 = 0; k0 < reductionPadded; k0 += kMmaBK) {
+    stash();
+    __syncthreads();
+    if (k0 + kMmaBK < reductionPadded) fetch(k0 + kMmaBK);
+    uint32_t a[MI][2][4], b[NI][2][2];
+#pragma unroll
+    for (int mi = 0; mi < MI; ++mi) loadFragA<T>(a[mi], As, warpRow + mi * 16, lane);
+#pragma unroll
+    for (int ni = 0; ni < NI; ++ni) loadFragB<T>(b[ni], Bs, warpCol + ni * 8, lane);
+#pragma unroll
+    for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+      for (int ni = 0; ni < NI; ++ni) mmaTile(acc[mi][ni], a[mi], b[ni], T());
+    __syncthreads();
+  }
+}
+
 // The epilogue functor Store(m, off0, off1, v0, v1) is called for each pair of accumulators of
 // adjacent columns (n, n + 1) of row m (within the group; may be >= kg: Store checks), with the
 // columns' output offsets (ConvColumn::out, -1 past the last column). off1 == off0 + 1 lets
@@ -179,22 +205,7 @@ __device__ __forceinline__ void mmaConvTile(const ConvLaunch& l, Store store) {
 
   const int warpRow = (warp / WN) * kWarpM, warpCol = (warp % WN) * kWarpN;
   Acc acc[MI][NI][4] = {};
-  fetch(0);
-  for (int k0 = 0; k0 < g.reductionPadded; k0 += kMmaBK) {
-    stash();
-    __syncthreads();
-    if (k0 + kMmaBK < g.reductionPadded) fetch(k0 + kMmaBK);
-    uint32_t a[MI][2][4], b[NI][2][2];
-#pragma unroll
-    for (int mi = 0; mi < MI; ++mi) loadFragA<T>(a[mi], As, warpRow + mi * 16, lane);
-#pragma unroll
-    for (int ni = 0; ni < NI; ++ni) loadFragB<T>(b[ni], Bs, warpCol + ni * 8, lane);
-#pragma unroll
-    for (int mi = 0; mi < MI; ++mi)
-#pragma unroll
-      for (int ni = 0; ni < NI; ++ni) mmaTile(acc[mi][ni], a[mi], b[ni], T());
-    __syncthreads();
-  }
+  mmaTileLoop<T>(acc, As, Bs, g.reductionPadded, warpRow, warpCol, lane, fetch, stash);
 
   // Accumulator layout (both MMAs): c0, c1 at row g, columns 2t, 2t+1; c2, c3 at row g+8.
   const int gid = lane >> 2, tig = lane & 3;

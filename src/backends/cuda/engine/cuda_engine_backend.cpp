@@ -55,7 +55,7 @@ CudaEngineBackend::CudaEngineBackend(const EngineImpl& engine, const std::string
       fail(source, ": corrupt plan: kernel '", k->name, "' does not implement ",
            layerKindName(l.kind()), " layer '", l.name, "'");
     KernelSetup setup = makeKernelSetup(plan, i, engine.maxShapes());
-    if (!k->supports(setup, device))
+    if (!accepts(*k, setup, device))
       fail(source, ": CUDA kernel '", k->name, "' cannot run layer '", l.name, "' on this GPU (",
            device.name, ")");
     try {

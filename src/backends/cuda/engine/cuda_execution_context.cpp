@@ -24,6 +24,18 @@ size_t bytesOf(const Shape& shape, DataType type) {
   return static_cast<size_t>(volume(shape)) * elementSize(type);
 }
 
+// An NHWC tensor's host copy reordered to NCHW (its logical shape), elements of `bytes` bytes:
+// observers see every tensor in its shape's order, whatever the engine stored.
+void nhwcToNchw(std::vector<uint8_t>& data, const Shape& shape, size_t bytes) {
+  const size_t n = shape[0], c = shape[1], hw = shape[2] * shape[3];
+  std::vector<uint8_t> out(data.size());
+  for (size_t b = 0; b < n; ++b)
+    for (size_t p = 0; p < hw; ++p)
+      for (size_t k = 0; k < c; ++k)
+        std::memcpy(&out[((b * c + k) * hw + p) * bytes], &data[((b * hw + p) * c + k) * bytes], bytes);
+  data.swap(out);
+}
+
 }  // namespace
 
 CudaExecutionContext::CudaExecutionContext(const EngineImpl& engine, const CudaEngineBackend& backend)
@@ -110,7 +122,8 @@ void CudaExecutionContext::observeTensor(TensorId t, const Shape& shape, cudaStr
   const PlanData& plan = engine_.plan();
   const std::string& name = plan.network.tensor(t).name;
   DataType type = plan.tensorTypes[t];
-  if (type == DataType::kFLOAT && observer_->observesDevice()) {
+  const bool nhwc = plan.tensorFormats[t] == TensorFormat::kNHWC;
+  if (type == DataType::kFLOAT && observer_->observesDevice() && !nhwc) {
     observer_->observeDevice(name, shape, static_cast<const float*>(pointers_[t]), stream);
     return;
   }
@@ -119,6 +132,7 @@ void CudaExecutionContext::observeTensor(TensorId t, const Shape& shape, cudaStr
   checkCuda(cudaMemcpyAsync(hostCopy_.data(), pointers_[t], bytes, cudaMemcpyDeviceToHost, stream),
             "copy of tensor '", name, "' to the host for the observer");
   checkCuda(cudaStreamSynchronize(stream), "run up to tensor '", name, "'");
+  if (nhwc) nhwcToNchw(hostCopy_, shape, elementSize(type));
   if (type == DataType::kFLOAT) {
     observer_->observe(name, shape, reinterpret_cast<const float*>(hostCopy_.data()));
   } else if (type == DataType::kHALF) {

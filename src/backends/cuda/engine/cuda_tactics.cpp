@@ -2,6 +2,10 @@
 // created, run once (warm-up: lazy module loading, caches), then timed with CUDA events on
 // random device data at the max batch. Each sample averages a few back-to-back launches (one
 // launch of a small layer is near the event resolution); the median of the samples is kept.
+// The launches are captured once into a CUDA graph and the samples are its replays, because
+// execution contexts run the network as a graph (cuda_graph_cache.h): host-side work per call
+// (a library's argument checks and descriptor setup) then costs nothing, and a kernel that is
+// fast only without it must not win. Where capture fails the launches are timed directly.
 #include <cuda_fp16.h>
 
 #include <algorithm>
@@ -61,17 +65,55 @@ struct TimingData {
   }
 };
 
+// kLaunchesPerSample enqueues captured into an instantiated graph, or null where the kernel
+// cannot be captured (the capture is then ended and its error cleared).
+cudaGraphExec_t captureLaunches(Kernel& k, TimingData& data, cudaStream_t stream) {
+  if (cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
+    cudaGetLastError();
+    return nullptr;
+  }
+  bool enqueued = true;
+  try {
+    for (int r = 0; r < kLaunchesPerSample; ++r) k.enqueue(data.args);
+  } catch (const Error&) {
+    enqueued = false;
+  }
+  cudaGraph_t graph = nullptr;
+  const cudaError_t ended = cudaStreamEndCapture(stream, &graph);
+  cudaGraphExec_t exec = nullptr;
+  if (enqueued && ended == cudaSuccess && graph &&
+      cudaGraphInstantiate(&exec, graph, 0) != cudaSuccess)
+    exec = nullptr;
+  if (graph) cudaGraphDestroy(graph);
+  cudaGetLastError();  // a failed capture is not an error of the next tactic
+  return exec;
+}
+
 // Median time of one launch in microseconds.
 double timeKernel(Kernel& k, TimingData& data, int iterations, cudaStream_t stream) {
   DeviceBuffer workspace(k.workspaceBytes(), "tactic timing workspace");
   data.args.workspace = workspace.get();
   k.enqueue(data.args);
   checkCuda(cudaStreamSynchronize(stream), "warm-up run");
+  cudaGraphExec_t graph = captureLaunches(k, data, stream);
+  struct GraphGuard {
+    cudaGraphExec_t g;
+    ~GraphGuard() {
+      if (g) cudaGraphExecDestroy(g);
+    }
+  } guard{graph};
+  if (graph) {
+    checkCuda(cudaGraphLaunch(graph, stream), "tactic timing graph warm-up");
+    checkCuda(cudaStreamSynchronize(stream), "tactic timing graph warm-up");
+  }
   Event start = Event::create("tactic timing"), stop = Event::create("tactic timing");
   std::vector<double> samples;
   for (int it = 0; it < iterations; ++it) {
     checkCuda(cudaEventRecord(start.get(), stream), "cudaEventRecord");
-    for (int r = 0; r < kLaunchesPerSample; ++r) k.enqueue(data.args);
+    if (graph)
+      checkCuda(cudaGraphLaunch(graph, stream), "tactic timing graph replay");
+    else
+      for (int r = 0; r < kLaunchesPerSample; ++r) k.enqueue(data.args);
     checkCuda(cudaEventRecord(stop.get(), stream), "cudaEventRecord");
     checkCuda(cudaEventSynchronize(stop.get()), "timed runs");
     float ms = 0;
@@ -85,7 +127,8 @@ double timeKernel(Kernel& k, TimingData& data, int iterations, cudaStream_t stre
 }  // namespace
 
 cudabridge::CudaTactic chooseCudaTactic(const KernelSetup& setup, DataType precision,
-                                        int timingIterations, const std::string& forced) {
+                                        int timingIterations, const std::string& forced,
+                                        bool alwaysTime) {
   const DeviceInfo& device = requireDevice();
   const Layer& l = *setup.layer;
   std::vector<const Candidate*> candidates;
@@ -93,17 +136,17 @@ cudabridge::CudaTactic chooseCudaTactic(const KernelSetup& setup, DataType preci
     const Candidate* k = findKernel(forced);
     check(k != nullptr, "layer '", l.name, "': forced kernel '", forced, "' is not a CUDA kernel",
           findCpuKernel(forced) ? " (it is a CPU kernel)" : "");
-    check(k->kind == l.kind() && k->supports(setup, device), "layer '", l.name,
+    check(k->kind == l.kind() && accepts(*k, setup, device), "layer '", l.name,
           "': forced kernel '", forced, "' cannot run this layer");
     candidates.push_back(k);
   } else {
     for (const Candidate& k : registry())
-      if (k.kind == l.kind() && k.precision == precision && k.supports(setup, device))
+      if (k.kind == l.kind() && k.precision == precision && accepts(k, setup, device))
         candidates.push_back(&k);
     // Reformats (FP32 <-> FP16, quantize) may be registered under any precision.
     if (candidates.empty() && l.kind() == LayerKind::kIDENTITY)
       for (const Candidate& k : registry())
-        if (k.kind == l.kind() && k.supports(setup, device)) candidates.push_back(&k);
+        if (k.kind == l.kind() && accepts(k, setup, device)) candidates.push_back(&k);
   }
   check(!candidates.empty(), "layer '", l.name, "' (", layerKindName(l.kind()), "): no ",
         dataTypeName(precision), " CUDA kernel supports it on ", device.name);
@@ -113,7 +156,7 @@ cudabridge::CudaTactic chooseCudaTactic(const KernelSetup& setup, DataType preci
     for (std::string& config : configsOf(*c, setup, device)) tactics.emplace_back(c, std::move(config));
   cudabridge::CudaTactic choice{tactics[0].first->name, tactics[0].second, 0,
                                 static_cast<int>(tactics.size())};
-  if (tactics.size() == 1 || timingIterations <= 0) return choice;
+  if ((tactics.size() == 1 && !alwaysTime) || timingIterations <= 0) return choice;
 
   Stream stream = Stream::create("tactic timing");
   TimingData data(setup, stream.get());

@@ -7,6 +7,7 @@
 namespace int8rt::cuda {
 
 cudabridge::CudaTactic chooseCudaTactic(const KernelSetup& setup, DataType precision,
-                                        int timingIterations, const std::string& forced);
+                                        int timingIterations, const std::string& forced,
+                                        bool alwaysTime = false);
 
 }  // namespace int8rt::cuda

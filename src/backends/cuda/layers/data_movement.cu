@@ -1,5 +1,6 @@
 // The data-movement group: identity and every precision reformat (dm_identity.cu),
-// concatenation (dm_concat.cu), shuffle (dm_shuffle.cu) and padding (dm_padding.cu).
+// concatenation (dm_concat.cu), shuffle (dm_shuffle.cu), padding (dm_padding.cu) and the
+// NCHW <-> NHWC layout reformats (dm_layout.cu).
 #include "backends/cuda/candidates.h"
 #include "backends/cuda/layers/dm_common.h"
 
@@ -8,7 +9,7 @@ namespace int8rt::cuda {
 std::vector<Candidate> dataMovementCandidates() {
   std::vector<Candidate> all;
   for (auto* group : {dm::identityCandidates, dm::concatenationCandidates, dm::shuffleCandidates,
-                      dm::paddingCandidates}) {
+                      dm::paddingCandidates, dm::layoutCandidates}) {
     std::vector<Candidate> list = group();
     all.insert(all.end(), list.begin(), list.end());
   }

@@ -59,5 +59,6 @@ std::vector<Candidate> identityCandidates();
 std::vector<Candidate> concatenationCandidates();
 std::vector<Candidate> shuffleCandidates();
 std::vector<Candidate> paddingCandidates();
+std::vector<Candidate> layoutCandidates();  // dm_layout.cu: NCHW <-> NHWC reformats
 
 }  // namespace int8rt::cuda::dm

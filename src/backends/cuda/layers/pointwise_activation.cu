@@ -1,6 +1,7 @@
 // Activation layers (every ActivationType, the CPU's formulas), FP32 and FP16: one thread per
 // four elements with 16-byte (FP32) / 8-byte (FP16) accesses when the run's pointers and
-// element count allow, else one element per thread. Input and output may alias.
+// element count allow, else one element per thread. Input and output may alias. Elements are
+// independent, so any format works as long as input and output share it (FormatRule).
 #include "backends/cuda/layers/pointwise_candidates.h"
 #include "backends/cuda/layers/pointwise_common.cuh"
 
@@ -72,9 +73,9 @@ std::unique_ptr<Kernel> create(const KernelSetup& s, const std::string& config) 
 std::vector<Candidate> activationCandidates() {
   return {
       {"cuda_activation_fp32", LayerKind::kACTIVATION, DataType::kFLOAT,
-       supports<DataType::kFLOAT>, nullptr, create<float>},
+       supports<DataType::kFLOAT>, nullptr, create<float>, FormatRule::kSameFormat},
       {"cuda_activation_fp16", LayerKind::kACTIVATION, DataType::kHALF,
-       supports<DataType::kHALF>, nullptr, create<__half>},
+       supports<DataType::kHALF>, nullptr, create<__half>, FormatRule::kSameFormat},
   };
 }
 

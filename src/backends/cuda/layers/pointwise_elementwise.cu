@@ -112,6 +112,11 @@ bool supports(const KernelSetup& s, const DeviceInfo&) {
   if (!layerOfType(s, LayerKind::kELEMENTWISE, 2, kType)) return false;
   const auto& p = s.layer->as<ElementWiseParams>();
   const Shape& out = s.outputShapes[0];
+  // Broadcasting indexes in NCHW order: another format (one for all, FormatRule) takes
+  // operands of the output's shape or single values only, where the order does not matter.
+  if (s.outputFormat(0) != TensorFormat::kLINEAR)
+    for (const Shape& x : s.inputShapes)
+      if (x != out && elements(x) != 1) return false;
   return static_cast<int>(p.op) <= static_cast<int>(ElementWiseOp::kPOW) &&
          (p.coeffs.empty() || p.coeffs.size() == 2) && validActivation(p.activation) &&
          out.size() <= kMaxBroadcastRank && broadcasts(s.inputShapes[0], out) &&
@@ -129,9 +134,9 @@ std::unique_ptr<Kernel> create(const KernelSetup& s, const std::string& config) 
 std::vector<Candidate> elementWiseCandidates() {
   return {
       {"cuda_elementwise_broadcast_fp32", LayerKind::kELEMENTWISE, DataType::kFLOAT,
-       supports<DataType::kFLOAT>, nullptr, create<float>},
+       supports<DataType::kFLOAT>, nullptr, create<float>, FormatRule::kSameFormat},
       {"cuda_elementwise_broadcast_fp16", LayerKind::kELEMENTWISE, DataType::kHALF,
-       supports<DataType::kHALF>, nullptr, create<__half>},
+       supports<DataType::kHALF>, nullptr, create<__half>, FormatRule::kSameFormat},
   };
 }
 

@@ -1,7 +1,8 @@
 // Scale layers: y = act((x * scale[w] + shift[w]) ^ power[w]) with w the tensor's one weight
 // (kUNIFORM), the channel (kCHANNEL) or the position within the sample (kELEMENTWISE), as
 // scale_ref; FP32 and FP16 (FP32 math). The weights are uploaded once as FP32; an empty array
-// reads as its neutral value. One element per thread: w = (i / inner) % period.
+// reads as its neutral value. One element per thread: w = (i / inner) % period. NHWC tensors
+// (rank 4; kUNIFORM and kCHANNEL only): channels are innermost, so inner = 1, period = C.
 #include "backends/cuda/layers/pointwise_candidates.h"
 #include "backends/cuda/layers/pointwise_common.cuh"
 
@@ -45,6 +46,7 @@ template <class T>
 class ScaleKernel final : public Kernel {
  public:
   explicit ScaleKernel(const KernelSetup& s) : name_(s.layer->name), setupShape_(s.inputShapes[0]) {
+    const bool nhwc = s.inputFormat(0) == TensorFormat::kNHWC;
     const auto& p = s.layer->as<ScaleParams>();
     const int64_t count = weightCount(p.mode, setupShape_);
     for (const Weights* w : {&p.shift, &p.scale, &p.power})
@@ -56,7 +58,9 @@ class ScaleKernel final : public Kernel {
     math_.scale = p.scale.empty() ? nullptr : scale_.as<float>();
     math_.shift = p.shift.empty() ? nullptr : shift_.as<float>();
     math_.power = p.power.empty() ? nullptr : power_.as<float>();
-    if (p.mode == ScaleMode::kCHANNEL) {
+    if (p.mode == ScaleMode::kCHANNEL && nhwc) {
+      math_.period = static_cast<uint32_t>(setupShape_[1]);
+    } else if (p.mode == ScaleMode::kCHANNEL) {
       math_.inner = static_cast<uint32_t>(elements(setupShape_) / setupShape_[0] / setupShape_[1]);
       math_.period = static_cast<uint32_t>(setupShape_[1]);
     } else if (p.mode == ScaleMode::kELEMENTWISE) {
@@ -87,6 +91,9 @@ bool supports(const KernelSetup& s, const DeviceInfo&) {
   const auto& p = s.layer->as<ScaleParams>();
   const int64_t count = weightCount(p.mode, s.inputShapes[0]);
   if (count < 1 || !validActivation(p.activation)) return false;
+  if (s.inputFormat(0) == TensorFormat::kNHWC &&
+      (s.inputShapes[0].size() != 4 || p.mode == ScaleMode::kELEMENTWISE))
+    return false;
   for (const Weights* w : {&p.shift, &p.scale, &p.power})
     if (!w->empty() && w->count() != count) return false;
   return true;
@@ -103,9 +110,9 @@ std::unique_ptr<Kernel> create(const KernelSetup& s, const std::string& config) 
 std::vector<Candidate> scaleCandidates() {
   return {
       {"cuda_scale_fp32", LayerKind::kSCALE, DataType::kFLOAT, supports<DataType::kFLOAT>,
-       nullptr, create<float>},
+       nullptr, create<float>, FormatRule::kSameFormat},
       {"cuda_scale_fp16", LayerKind::kSCALE, DataType::kHALF, supports<DataType::kHALF>, nullptr,
-       create<__half>},
+       create<__half>, FormatRule::kSameFormat},
   };
 }
 

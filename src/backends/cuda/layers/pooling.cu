@@ -6,6 +6,7 @@
 #include "backends/cpu/common/spatial_geometry.h"
 #include "backends/cuda/candidates.h"
 #include "backends/cuda/layers/pool_kernels.cuh"
+#include "backends/cuda/layers/pool_setup.h"
 
 namespace int8rt::cuda {
 
@@ -14,31 +15,12 @@ namespace {
 using layers::PoolGeometry;
 using layers::PoolMath;
 using layers::PoolStore;
+using layers::makePoolGeometry;
+using layers::poolingShapesFit;
 
 constexpr int kThreads = 256;
 
 enum class PoolPath { kWindow, k2x2s2, kGlobal };
-
-// The run-independent geometry of a rank-3 ([N, C, W]: H = 1) or rank-4 input.
-PoolGeometry makePoolGeometry(const PoolingParams& p, const Shape& in, const Shape& out,
-                              const std::string& layer) {
-  const cpu::SpatialGeometry s = cpu::poolingGeometry(p, in, layer);
-  const int off = s.rank == 1 ? 1 : 0;  // 1-D pooling is 2-D pooling with H = 1
-  PoolGeometry g;
-  auto dim = [](const Shape& v, int i) { return static_cast<int>(v[i]); };
-  g.H = off ? 1 : dim(in, 2);
-  g.W = dim(in, in.size() - 1);
-  g.OH = off ? 1 : dim(out, 2);
-  g.OW = dim(out, out.size() - 1);
-  if (!off) {
-    g.kh = dim(s.kernel, 0), g.sh = dim(s.stride, 0), g.ph = dim(s.padBegin, 0);
-    g.peh = dim(s.padEnd, 0), g.dh = dim(s.dilation, 0);
-  }
-  const int w = s.rank - 1;
-  g.kw = dim(s.kernel, w), g.sw = dim(s.stride, w), g.pw = dim(s.padBegin, w);
-  g.pew = dim(s.padEnd, w), g.dw = dim(s.dilation, w);
-  return g;
-}
 
 PoolPath choosePath(const PoolGeometry& g) {
   const bool noPad = g.ph == 0 && g.pw == 0 && g.peh == 0 && g.pew == 0;
@@ -117,19 +99,6 @@ class PoolingKernel final : public Kernel {
   PoolMath m_;
 };
 
-// Rank 3 or 4, a geometry the CPU accepts, int-sized dims.
-bool poolingShapesFit(const KernelSetup& s) {
-  const Shape& in = s.inputShapes[0];
-  if (in.size() != 3 && in.size() != 4) return false;
-  if (s.outputShapes[0].size() != in.size()) return false;
-  try {
-    cpu::poolingGeometry(s.layer->as<PoolingParams>(), in, s.layer->name);
-  } catch (const Error&) {
-    return false;
-  }
-  return true;
-}
-
 bool validScale(float v) { return std::isfinite(v) && v > 0.f; }
 
 template <DataType kType>
@@ -164,8 +133,10 @@ std::unique_ptr<Kernel> createInt8(const KernelSetup& s, const std::string& conf
 
 }  // namespace
 
+std::vector<Candidate> nhwcPoolingCandidates();  // pool_nhwc.cu
+
 std::vector<Candidate> poolingCandidates() {
-  return {
+  std::vector<Candidate> all = {
       {"cuda_pooling2d_fp32", LayerKind::kPOOLING, DataType::kFLOAT,
        supportsFloat<DataType::kFLOAT>, nullptr, createFloat<float>},
       {"cuda_pooling2d_fp16", LayerKind::kPOOLING, DataType::kHALF,
@@ -173,6 +144,9 @@ std::vector<Candidate> poolingCandidates() {
       {"cuda_pooling2d_int8", LayerKind::kPOOLING, DataType::kINT8, supportsInt8, nullptr,
        createInt8},
   };
+  std::vector<Candidate> nhwc = nhwcPoolingCandidates();  // NHWC tensors only
+  all.insert(all.end(), nhwc.begin(), nhwc.end());
+  return all;
 }
 
 }  // namespace int8rt::cuda
