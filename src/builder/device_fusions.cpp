@@ -169,9 +169,47 @@ int fuseQuantizeIntoConv(PrecisionAssignment& a, int64_t maxBatch, const FusionO
   return fused;
 }
 
+int fuseFullyConnectedSoftmax(PrecisionAssignment& a, int64_t maxBatch, const FusionOptions& options) {
+  int fused = 0;
+  for (size_t i = 0; i < a.network.layers().size(); ++i) {
+    Network& net = a.network;
+    const Layer& fc = net.layers()[i];
+    if (fc.kind() != LayerKind::kFULLY_CONNECTED || fc.outputs.size() != 1 || pinned(options, fc) ||
+        fc.as<FullyConnectedParams>().fusedSoftmax)
+      continue;
+    TensorId z = fc.outputs[0];
+    auto readers = readersOf(net);
+    if (net.tensor(z).isOutput || readers[z].size() != 1) continue;
+    size_t j = static_cast<size_t>(readers[z][0]);
+    const Layer& sm = net.layers()[j];
+    if (sm.kind() != LayerKind::kSOFTMAX || pinned(options, sm)) continue;
+    const auto& sp = sm.as<SoftMaxParams>();
+    TensorId y = sm.outputs[0];
+    std::vector<Shape> shapes = net.inferShapesForBatch(maxBatch);
+    // Over each sample's outputs: [N, K] along axis 1 (or -1), or coerced from axis 1.
+    const size_t rank = shapes[z].size();
+    const bool perSample = rank == 2 ? (sp.axis == 1 || sp.axis == -1) : sp.coerce2D && sp.axis == 1;
+    // FP32 in and out: the fused layer writes the softmax's FP32 tensor.
+    if (sp.log || !perSample || a.tensorTypes[z] != DataType::kFLOAT ||
+        a.tensorTypes[y] != DataType::kFLOAT)
+      continue;
+    Layer candidate = fc;
+    candidate.name = fc.name + " + " + sm.name;
+    candidate.as<FullyConnectedParams>().fusedSoftmax = true;
+    candidate.outputs = {y};
+    if (!options.fastKernelSupports(setupOf(candidate, a, shapes), a.layerPrecision[i])) continue;
+    net.layers()[i] = std::move(candidate);
+    eraseLayer(a, j);
+    compact(a);
+    ++fused;
+  }
+  return fused;
+}
+
 int applyDeviceFusions(PrecisionAssignment& a, int64_t maxBatch, const FusionOptions& options) {
   int n = fuseConvMaxPool(a, maxBatch, options);
-  return n + fuseQuantizeIntoConv(a, maxBatch, options);
+  n += fuseQuantizeIntoConv(a, maxBatch, options);
+  return n + fuseFullyConnectedSoftmax(a, maxBatch, options);
 }
 
 }  // namespace int8rt

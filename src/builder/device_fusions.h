@@ -36,7 +36,14 @@ int fuseConvMaxPool(PrecisionAssignment& a, int64_t maxBatch, const FusionOption
 // tensorScales (see PlanData::tensorScales). Returns the number of fusions.
 int fuseQuantizeIntoConv(PrecisionAssignment& a, int64_t maxBatch, const FusionOptions& options);
 
-// Both, max pool first (so a first convolution can take both). Returns the number of fusions.
+// A fully connected layer with FP32 output whose only reader is a SoftMax (not log) over each
+// sample's outputs ([N, K] along axis 1, or coerced from axis 1) with FP32 output becomes one
+// fully connected layer with fusedSoftmax, named "<fc> + <softmax>", writing the softmax's
+// tensor. The FC's own output must not be a network output. Returns the number of fusions.
+int fuseFullyConnectedSoftmax(PrecisionAssignment& a, int64_t maxBatch, const FusionOptions& options);
+
+// All three, max pool first (so a first convolution can take both). Returns the number of
+// fusions.
 int applyDeviceFusions(PrecisionAssignment& a, int64_t maxBatch, const FusionOptions& options);
 
 }  // namespace int8rt

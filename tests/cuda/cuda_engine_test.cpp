@@ -432,18 +432,19 @@ TEST(CudaEngine, FusionsCutLayersAndKeepOutputs) {
         if (l.name.find("(quantize)") != std::string::npos) return true;
       return false;
     };
-    size_t pools = 0, aliases = 0;
+    size_t pools = 0, aliases = 0, softmaxes = 0;
     std::printf("  %s GPU engine:\n", int8 ? "INT8" : "FP16");
     for (const LayerInfo& l : gpu->layerInfo()) {
       pools += l.name.find(" + ") != std::string::npos && l.kind == "Convolution";
+      softmaxes += l.name.find(" + ") != std::string::npos && l.kind == "FullyConnected";
       aliases += l.kernel == kReshapeAliasKernel;
       std::printf("    %-28s %-44s [%s] %s\n", l.name.c_str(), l.kernel.c_str(), l.config.c_str(),
                   l.precision.c_str());
     }
     bool quantizeFused = hasQuantize(cpu) && !hasQuantize(*gpu);
-    std::printf("  fusions: %zu conv + max pool, input quantize %s, %zu reshape aliases; %zu layers "
-                "(CPU %zu)\n", pools, quantizeFused ? "fused" : "kept", aliases,
-                gpu->layerInfo().size(), cpu.layerInfo().size());
+    std::printf("  fusions: %zu conv + max pool, %zu fc + softmax, input quantize %s, %zu reshape "
+                "aliases; %zu layers (CPU %zu)\n", pools, softmaxes, quantizeFused ? "fused" : "kept",
+                aliases, gpu->layerInfo().size(), cpu.layerInfo().size());
     EXPECT_EQ(aliases, 1u) << "the flatten should alias its input";
     // Reformats (Identity layers) differ with the precision; the other layers only by fusion.
     auto computeLayers = [](const Engine& e) {
@@ -451,7 +452,11 @@ TEST(CudaEngine, FusionsCutLayersAndKeepOutputs) {
       for (const LayerInfo& l : e.layerInfo()) n += l.kind != "Identity";
       return n;
     };
-    EXPECT_EQ(computeLayers(*gpu), computeLayers(cpu) - pools);
+    EXPECT_EQ(computeLayers(*gpu), computeLayers(cpu) - pools - softmaxes);
+    // The INT8 classifier head (10 outputs, FP32 out) runs its softmax in the IMMA FC's epilogue.
+    if (int8) {
+      EXPECT_EQ(softmaxes, 1u);
+    }
     for (int64_t batch : {kMaxBatch, int64_t(3)}) {
       std::vector<float> x = randomInput(cpu, batch, 77 + static_cast<uint32_t>(batch));
       std::vector<float> want = runCpu(cpu, batch, x);

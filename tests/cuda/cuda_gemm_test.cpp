@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/cpu/common/kernel_util.h"
 #include "cuda_test_util.h"
 
 namespace int8rt::cuda::test {
@@ -242,6 +243,54 @@ TEST(CudaGemm, FcInt8EveryKernelEveryConfig) {
     runInt8Fc(c, seed += 7, true, &runs, &diffs);
   }
   std::printf("INT8 FC: %d runs, %d outputs 1 LSB (or 1 float ulp-ish) off the CPU\n", runs, diffs);
+}
+
+// The fused softmax of cuda_fc_int8_imma (FullyConnectedParams::fusedSoftmax, up to 16
+// outputs, FP32 out) against the CPU reference of the same fused layer, which is the unfused
+// fully_connected_int8_ref + softmax_ref pair (softmax_row.h): odd batches and output counts,
+// a run batch below the setup batch. The device sums in float, the CPU in double: 1e-5.
+TEST(CudaGemm, FcInt8ImmaFusedSoftmaxMatchesReference) {
+  I8RT_REQUIRE_GPU();
+  uint32_t seed = 900;
+  for (int64_t k : {1, 3, 10, 16})
+    for (Shape xs : {Shape{7, 37}, Shape{100, 500}, Shape{33, 20, 2, 3}}) {
+      for (int64_t runBatch : {xs[0], (xs[0] + 1) / 2}) {
+        const int64_t c = count(xs) / xs[0];
+        std::vector<float> bias = randomFloats(k, seed++);
+        for (float& b : bias) b *= 4.f;
+        Layer l = fcLayer(k, randomFloats(k * c, seed++), bias, Activation{ActivationType::kRELU});
+        l.as<FullyConnectedParams>().fusedSoftmax = true;
+        const HostTensor x = randomTensor(withBatch(xs, runBatch), DataType::kINT8, seed++);
+        const KernelSetup s = setupFor(l, {xs}, DataType::kINT8, DataType::kFLOAT, 0.05f, 0.f);
+        const std::string what = "k " + std::to_string(k) + " x " + cpu::shapeText(xs) + " run batch " +
+                                 std::to_string(runBatch);
+        SCOPED_TRACE(what);
+        ASSERT_TRUE(findKernel("cuda_fc_int8_imma")->supports(s, currentDevice()));
+        // No other FC kernel runs the fused layer (they would silently drop the softmax).
+        for (const char* other : {"cuda_fc_int8_cublaslt", "cuda_fc_int8_dp4a"})
+          EXPECT_FALSE(findKernel(other)->supports(s, currentDevice())) << other;
+        const auto want = runCpu("fully_connected_int8_ref", s, {x}).at(0).values();
+        const auto got = runCuda("cuda_fc_int8_imma", "", s, {x}).at(0).values();
+        EXPECT_TRUE(allNear(got, want, 1e-5f, 1e-6f));
+        // Each row is a distribution.
+        for (int64_t n = 0; n < runBatch; ++n) {
+          double sum = 0;
+          for (int64_t j = 0; j < k; ++j) sum += got[static_cast<size_t>(n * k + j)];
+          EXPECT_NEAR(sum, 1.0, 1e-5);
+        }
+      }
+    }
+  // More than 16 outputs, or an INT8 output, is not this kernel's.
+  Layer wide = fcLayer(17, randomFloats(17 * 8, 1), {}, Activation{});
+  wide.as<FullyConnectedParams>().fusedSoftmax = true;
+  EXPECT_FALSE(findKernel("cuda_fc_int8_imma")
+                   ->supports(setupFor(wide, {{4, 8}}, DataType::kINT8, DataType::kFLOAT, 0.1f),
+                              currentDevice()));
+  Layer q = fcLayer(10, randomFloats(10 * 8, 2), {}, Activation{});
+  q.as<FullyConnectedParams>().fusedSoftmax = true;
+  EXPECT_FALSE(findKernel("cuda_fc_int8_imma")
+                   ->supports(setupFor(q, {{4, 8}}, DataType::kINT8, DataType::kINT8, 0.1f, 0.1f),
+                              currentDevice()));
 }
 
 // LeNet's two FCs at batch 100 and 8192, every precision (the shapes the builder times).

@@ -17,6 +17,8 @@
 #include "int8rt/runtime.h"
 #include "plan/plan.h"
 #include "plan/reshape_alias.h"
+#include "core/cpu_features.h"
+#include "cpu_kernel_test_util.h"
 #include "test_random.h"
 
 namespace int8rt {
@@ -87,13 +89,17 @@ PrecisionAssignment fp32Assignment(const Network& net) {
   return assignPrecisions(net, BuilderConfig{}, TensorScales{});
 }
 
-// A device whose convolutions may pool and/or quantize their input, as the test says.
+// A device whose convolutions may pool and/or quantize their input, and whose fully connected
+// layers may take a softmax, as the test says.
 struct FakeDevice {
-  bool pools = true, quantizes = true;
+  bool pools = true, quantizes = true, softmaxes = false;
   int asked = 0;
   FusionOptions options() {
     return {[this](const KernelSetup& s, DataType) {
               ++asked;
+              if (s.layer->kind() == LayerKind::kFULLY_CONNECTED)
+                return softmaxes && s.layer->as<FullyConnectedParams>().fusedSoftmax &&
+                       s.outputTypes[0] == DataType::kFLOAT;
               if (s.layer->kind() != LayerKind::kCONVOLUTION) return false;
               bool pooled = !s.layer->as<ConvolutionParams>().fusedMaxPool.empty();
               bool fp32In = s.inputTypes[0] == DataType::kFLOAT && s.inputScales[0] > 0;
@@ -250,6 +256,82 @@ TEST(DeviceFusions, QuantizeStaysWhenItsInputHasOtherReaders) {
 
 // ---- reshape aliasing ----
 
+TEST(DeviceFusions, FullyConnectedTakesTheSoftmaxOverItsOutputs) {
+  Network net = optimized(smallLeNet());
+  PrecisionAssignment a = int8Assignment(net);
+  const size_t before = a.network.layers().size();
+  FakeDevice gpu{false, false, true};
+  EXPECT_EQ(applyDeviceFusions(a, 16, gpu.options()), 1);
+  const Network& n = a.network;
+  ASSERT_EQ(n.layers().size(), before - 1);
+  EXPECT_TRUE(n.validate().isOk());
+  const Layer& head = n.layers().back();
+  EXPECT_EQ(head.name, "fc2 + prob");
+  EXPECT_TRUE(head.as<FullyConnectedParams>().fusedSoftmax);
+  EXPECT_EQ(a.layerPrecision.back(), DataType::kINT8);
+  EXPECT_EQ(n.tensor(head.outputs[0]).name, "prob");
+  EXPECT_TRUE(n.tensor(head.outputs[0]).isOutput);
+  EXPECT_EQ(a.tensorTypes[head.outputs[0]], DataType::kFLOAT);
+  EXPECT_EQ(n.inferShapesForBatch(5)[head.outputs[0]], (Shape{5, 3}));
+}
+
+TEST(DeviceFusions, SoftmaxStaysWhereItIsNotPerSampleOrTheLogitsAreRead) {
+  FakeDevice gpu{false, false, true};
+  {  // log-softmax
+    Network net = smallLeNet();
+    for (Layer& l : net.layers())
+      if (l.kind() == LayerKind::kSOFTMAX) l.as<SoftMaxParams>().log = true;
+    PrecisionAssignment a = int8Assignment(optimized(net));
+    EXPECT_EQ(applyDeviceFusions(a, 16, gpu.options()), 0);
+  }
+  {  // over the batch axis
+    Network net = smallLeNet();
+    for (Layer& l : net.layers())
+      if (l.kind() == LayerKind::kSOFTMAX) l.as<SoftMaxParams>().axis = 0;
+    PrecisionAssignment a = int8Assignment(optimized(net));
+    EXPECT_EQ(applyDeviceFusions(a, 16, gpu.options()), 0);
+  }
+  {  // the logits are a network output too
+    Network net = smallLeNet();
+    for (Layer& l : net.layers())
+      if (l.name == "fc2") net.markOutput(l.outputs[0]);
+    PrecisionAssignment a = int8Assignment(optimized(net));
+    EXPECT_EQ(applyDeviceFusions(a, 16, gpu.options()), 0);
+  }
+  {  // a device without the fused kernel
+    PrecisionAssignment a = int8Assignment(optimized(smallLeNet()));
+    FakeDevice plain{false, false, false};
+    EXPECT_EQ(applyDeviceFusions(a, 16, plain.options()), 0);
+  }
+}
+
+// The CPU references run the fused layer as the unfused pair (they are the GPU kernels' oracle).
+TEST(DeviceFusions, ReferenceOfAFusedSoftmaxIsTheUnfusedPair) {
+  const int64_t n = 7, c = 13, k = 5;
+  Network net;
+  TensorId x = net.addInput("x", DataType::kFLOAT, {n, c});
+  Layer& fc = net.addFullyConnected(x, k, w(static_cast<size_t>(k * c), 11), w(k, 12));
+  fc.as<FullyConnectedParams>().activation.type = ActivationType::kRELU;
+  Layer fused = fc;
+  fused.as<FullyConnectedParams>().fusedSoftmax = true;
+  Layer& sm = net.addSoftMax(fc.output());
+  const std::vector<float> xv = randomFloats(static_cast<size_t>(n * c), 13);
+  const std::vector<float> logits = cpu::test::runKernel("fully_connected_ref", net.layers()[0],
+                                                         {{n, c}}, {{n, c}}, {xv});
+  const std::vector<float> want =
+      cpu::test::runKernel("softmax_ref", sm, {{n, k}}, {{n, k}}, {logits});
+  const std::vector<float> got =
+      cpu::test::runKernel("fully_connected_ref", fused, {{n, c}}, {{n, c}}, {xv});
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], want[i]) << i;
+  // The fast CPU kernel does not claim it.
+  KernelSetup s = cpu::test::makeSetup(fused, {{n, c}});
+  for (const KernelCandidate& kc : cpuKernelRegistry())
+    if (kc.kind == LayerKind::kFULLY_CONNECTED && kc.precision == DataType::kFLOAT &&
+        !std::string(kc.name).ends_with("_ref"))
+      EXPECT_FALSE(kc.supports(s, cpuFeatures())) << kc.name;
+}
+
 TEST(ReshapeAlias, PureReshapesOnly) {
   Network net;
   TensorId x = net.addInput("x", DataType::kFLOAT, {2, 3, 4});
@@ -402,10 +484,10 @@ TEST(DeviceFusions, LoaderRefusesAQuantizeScaleWithoutItsOneReader) {
 
 // ---- plan format ----
 
-PlanData fusedPlan() {
+// A plan of the small LeNet after the fake device's fusions (kernel names are placeholders).
+PlanData planAfterFusions(FakeDevice gpu) {
   Network net = optimized(smallLeNet());
   PrecisionAssignment a = int8Assignment(net);
-  FakeDevice gpu;
   applyDeviceFusions(a, 4, gpu.options());
   PlanData p;
   p.network = a.network;
@@ -413,9 +495,14 @@ PlanData fusedPlan() {
   p.tensorTypes = a.tensorTypes;
   p.tensorScales = a.tensorScales;
   p.kernels.assign(p.network.layers().size(), "k");
-  p.kernels[layerIndex(p.network, "flatten")] = kReshapeAliasKernel;
   p.kernelConfigs.assign(p.network.layers().size(), "");
   p.arenaOffsets.assign(p.network.nbTensors(), -1);
+  return p;
+}
+
+PlanData fusedPlan() {
+  PlanData p = planAfterFusions(FakeDevice{});
+  p.kernels[layerIndex(p.network, "flatten")] = kReshapeAliasKernel;
   return p;
 }
 
@@ -430,6 +517,15 @@ TEST(PlanFormat, FusionsSurviveTheRoundTrip) {
   EXPECT_EQ(q.network.inferShapesForBatch(3), p.network.inferShapesForBatch(3));
   // Format 1 cannot say any of it.
   EXPECT_THROW(serializePlan(p, 1), Error);
+}
+
+TEST(PlanFormat, FusedSoftmaxSurvivesTheRoundTripInFormat3Only) {
+  PlanData p = planAfterFusions(FakeDevice{true, true, true});
+  ASSERT_TRUE(p.network.layers().back().as<FullyConnectedParams>().fusedSoftmax);
+  PlanData q = deserializePlan(serializePlan(p), "t.plan");
+  EXPECT_TRUE(q.network.layers().back().as<FullyConnectedParams>().fusedSoftmax);
+  EXPECT_FALSE(q.network.layers()[layerIndex(q.network, "fc1")].as<FullyConnectedParams>().fusedSoftmax);
+  EXPECT_THROW(serializePlan(p, 2), Error);
 }
 
 TEST(PlanFormat, VersionOnePlansWithConvolutionsLoadAndRun) {

@@ -170,7 +170,8 @@ class FullyConnectedGemm final : public CpuKernel {
 
 bool supports(const KernelSetup& s, const CpuFeatures& cpu) {
   return cpu.avx2 && cpu.fma && fp32Layer(s, LayerKind::kFULLY_CONNECTED, 1) &&
-         !s.inputShapes[0].empty();
+         !s.inputShapes[0].empty() &&
+         !s.layer->as<FullyConnectedParams>().fusedSoftmax;  // only the reference fuses it
 }
 
 std::unique_ptr<CpuKernel> create6x16(const KernelSetup& s) {

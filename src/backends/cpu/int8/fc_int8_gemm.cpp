@@ -120,6 +120,7 @@ bool supports(const KernelSetup& s, const CpuFeatures& cpu) {
   if (!cpu.avx2 || !cpu.fma) return false;
   if (!isKind(s, LayerKind::kFULLY_CONNECTED) || s.inputShapes.size() != 1) return false;
   if (!i8::int8Input(s, 0) || !i8::int8OrFloatOutput(s, true)) return false;
+  if (s.layer->as<FullyConnectedParams>().fusedSoftmax) return false;  // only the reference
   const Shape& x = s.inputShapes[0];
   return x.size() >= 2 && x[0] > 0 && i8::accumulatorFits(product(x, 1, x.size()) + 3);
 }

@@ -1,6 +1,8 @@
-// INT8 fully connected: acc[n][k] = sum_c qx[n][c] * qw[k][c] in int32, then the epilogue.
+// INT8 fully connected: acc[n][k] = sum_c qx[n][c] * qw[k][c] in int32, then the epilogue, then
+// the fused softmax over k (FP32 output) where the builder fused one.
 // Layout: x [N, ...] flattened from dim 1 to C, w [K, C] row-major, y [N, K]; no tiling.
 #include "backends/cpu/common/kernel_util.h"
+#include "backends/cpu/common/softmax_row.h"
 #include "backends/cpu/int8/int8_candidates.h"
 #include "backends/cpu/int8/int8_layer.h"
 #include "backends/cpu/int8/weight_quant.h"
@@ -41,6 +43,10 @@ class FullyConnectedInt8Ref final : public CpuKernel {
           acc += static_cast<int32_t>(xr[c]) * static_cast<int32_t>(wr[c]);
         i8::storeOutput(epi_, a.outputs[0].data, n * K + k, k, acc);
       }
+    if (p_.fusedSoftmax) {
+      float* y = static_cast<float*>(a.outputs[0].data);
+      for (int64_t n = 0; n < N; ++n) softmaxRow(y + n * K, y + n * K, K, 1, false);
+    }
   }
 
  private:
@@ -54,6 +60,8 @@ class FullyConnectedInt8Ref final : public CpuKernel {
 bool supports(const KernelSetup& s, const CpuFeatures&) {
   if (!isKind(s, LayerKind::kFULLY_CONNECTED) || s.inputShapes.size() != 1) return false;
   if (!i8::int8Input(s, 0) || !i8::int8OrFloatOutput(s, true)) return false;
+  if (s.layer->as<FullyConnectedParams>().fusedSoftmax && s.outputTypes[0] != DataType::kFLOAT)
+    return false;
   const Shape& x = s.inputShapes[0];
   return x.size() >= 2 && i8::accumulatorFits(product(x, 1, x.size()));
 }

@@ -1,8 +1,10 @@
-// Fully connected: y[n, k] = sum_c x[n, c] * W[k, c] + bias[k], then the fused activation; scalar.
+// Fully connected: y[n, k] = sum_c x[n, c] * W[k, c] + bias[k], then the fused activation, then
+// the fused softmax over k where the builder fused one; scalar.
 // Layout: x [N, ...] flattened from dim 1, W [K, C] row-major, y [N, K]; no tiling.
 #include "backends/cpu/candidates.h"
 #include "backends/cpu/common/activation_math.h"
 #include "backends/cpu/common/kernel_util.h"
+#include "backends/cpu/common/softmax_row.h"
 
 namespace int8rt::cpu {
 
@@ -37,6 +39,8 @@ class FullyConnectedRef final : public CpuKernel {
         for (int64_t c = 0; c < C; ++c) acc += x[n * C + c] * w[k * C + c];
         y[n * K + k] = activate(acc, p_.activation);
       }
+    if (p_.fusedSoftmax)
+      for (int64_t n = 0; n < N; ++n) softmaxRow(y + n * K, y + n * K, K, 1, false);
   }
 
  private:

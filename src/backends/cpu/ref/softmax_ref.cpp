@@ -4,6 +4,7 @@
 
 #include "backends/cpu/candidates.h"
 #include "backends/cpu/common/kernel_util.h"
+#include "backends/cpu/common/softmax_row.h"
 
 namespace int8rt::cpu {
 
@@ -34,22 +35,8 @@ class SoftMaxRef final : public CpuKernel {
     const float* x = a.inputs[0].f32();
     float* y = a.outputs[0].f32();
     for (int64_t o = 0; o < outer; ++o)
-      for (int64_t in = 0; in < inner; ++in) {
-        const float* xr = x + o * len * inner + in;
-        float* yr = y + o * len * inner + in;
-        float mx = -INFINITY;
-        for (int64_t i = 0; i < len; ++i) mx = std::fmax(mx, xr[i * inner]);
-        double sum = 0;
-        for (int64_t i = 0; i < len; ++i) sum += std::exp(static_cast<double>(xr[i * inner] - mx));
-        if (p_.log) {
-          const float lse = static_cast<float>(std::log(sum));
-          for (int64_t i = 0; i < len; ++i) yr[i * inner] = xr[i * inner] - mx - lse;
-        } else {
-          for (int64_t i = 0; i < len; ++i)
-            yr[i * inner] =
-                static_cast<float>(std::exp(static_cast<double>(xr[i * inner] - mx)) / sum);
-        }
-      }
+      for (int64_t in = 0; in < inner; ++in)
+        softmaxRow(x + o * len * inner + in, y + o * len * inner + in, len, inner, p_.log);
   }
 
  private:

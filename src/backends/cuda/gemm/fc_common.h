@@ -18,9 +18,11 @@ struct FcDims {
 };
 
 // True for a fully connected layer with one input of rank >= 2, consistent weights and bias,
-// every input / output of type `io` (kINT8: INT8 input, INT8 or FP32 output).
-inline bool fcSupports(const KernelSetup& s, DataType io) {
+// every input / output of type `io` (kINT8: INT8 input, INT8 or FP32 output), and no fused
+// softmax unless allowSoftmax (a kernel that runs it checks its own limits).
+inline bool fcSupports(const KernelSetup& s, DataType io, bool allowSoftmax = false) {
   if (!s.layer || s.layer->kind() != LayerKind::kFULLY_CONNECTED) return false;
+  if (!allowSoftmax && s.layer->as<FullyConnectedParams>().fusedSoftmax) return false;
   if (s.inputShapes.size() != 1 || s.outputShapes.size() != 1) return false;
   if (s.inputTypes.size() != 1 || s.outputTypes.size() != 1) return false;
   const Shape& x = s.inputShapes[0];

@@ -13,6 +13,8 @@
 // in exactly that order, per (M tile, chunk, h, lane) one 16-byte fragment (fcImmaPackWeights),
 // so the weight loads are 512 contiguous bytes per warp, coalesced, and need no shared memory.
 // They are constant, so they are issued before pdlWait(), as are the epilogue constants.
+#include <cmath>
+
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/gemm/gemm_epilogue.cuh"
 #include "backends/cuda/gemm/gemm_kernels.h"
@@ -65,7 +67,7 @@ __device__ __forceinline__ int wordOf(const int4& v, int i) {
 template <int NT, int CPW>
 __global__ void __launch_bounds__(kThreads) fcInt8ImmaKernel(
     const int8_t* __restrict__ x, const int4* __restrict__ wp, void* __restrict__ y, int n, int c,
-    int k, int chunks, int chunksPerWarp, int xMode, DeviceInt8Epilogue epi) {
+    int k, int chunks, int chunksPerWarp, int xMode, DeviceInt8Epilogue epi, bool softmax) {
   __shared__ int red[kWarps][NT * 8][kRedPitch];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
   const int mt = blockIdx.x, n0 = blockIdx.y * NT * 8;
@@ -123,38 +125,52 @@ __global__ void __launch_bounds__(kThreads) fcInt8ImmaKernel(
     red[warp][s + 1][g + 8] = acc[j][3];
   }
   __syncthreads();
+  // NT * 8 * 16 is a multiple of 128, so whole warps take part in each round (the fused
+  // softmax shuffles over the 16 lanes of one sample: lanes 0-15 and 16-31 are two samples).
   for (int idx = threadIdx.x; idx < NT * 8 * 16; idx += kThreads) {
     const int s = idx / 16, nn = n0 + s;
     int sum = 0;
 #pragma unroll
     for (int w = 0; w < kWarps; ++w) sum += red[w][s][em];
-    if (kk < k && nn < n) {
-      // storeInt8Epilogue() with the prefetched constants: the same expression.
-      const float v = activateDevice(fmaf(static_cast<float>(sum), mult, bias), epi.act);
-      const int64_t o = static_cast<int64_t>(nn) * k + kk;
-      if (epi.outInt8)
-        static_cast<int8_t*>(y)[o] = requantizeDevice(v, epi.outInvScale);
-      else
-        static_cast<float*>(y)[o] = v;
+    const bool valid = kk < k && nn < n;
+    // storeInt8Epilogue() with the prefetched constants: the same expression.
+    float v = activateDevice(fmaf(static_cast<float>(sum), mult, bias), epi.act);
+    const int64_t o = static_cast<int64_t>(nn) * k + kk;
+    if (softmax) {
+      // The grid has one M tile (k <= 16): the sample's whole row is in these 16 lanes. The
+      // row maximum first, float sums and __fdiv_rn, as cuda_softmax_fp32's rows kernel.
+      float mx = kk < k ? v : -INFINITY;
+#pragma unroll
+      for (int d = 8; d > 0; d /= 2) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, d, 16));
+      const float e = kk < k ? expf(v - mx) : 0.f;
+      float total = e;
+#pragma unroll
+      for (int d = 8; d > 0; d /= 2) total += __shfl_xor_sync(0xffffffffu, total, d, 16);
+      v = __fdiv_rn(e, total);
     }
+    if (!valid) continue;
+    if (epi.outInt8)
+      static_cast<int8_t*>(y)[o] = requantizeDevice(v, epi.outInvScale);
+    else
+      static_cast<float*>(y)[o] = v;
   }
 }
 
 template <int NT>
 void launchWithNt(const int8_t* x, const int4* wp, void* y, int n, int c, int k, int chunks,
-                  int xMode, const DeviceInt8Epilogue& epi, cudaStream_t stream) {
+                  int xMode, const DeviceInt8Epilogue& epi, bool softmax, cudaStream_t stream) {
   const int perWarp = (chunks + kWarps - 1) / kWarps;
   const dim3 grid((k + 15) / 16, (n + NT * 8 - 1) / (NT * 8));
   const char* name = "cuda_fc_int8_imma";
   if (perWarp <= 1)
     launchKernel(name, fcInt8ImmaKernel<NT, 1>, grid, dim3(kThreads), 0, stream, 1, x, wp, y, n,
-                 c, k, chunks, perWarp, xMode, epi);
+                 c, k, chunks, perWarp, xMode, epi, softmax);
   else if (perWarp <= 2)
     launchKernel(name, fcInt8ImmaKernel<NT, 2>, grid, dim3(kThreads), 0, stream, 1, x, wp, y, n,
-                 c, k, chunks, perWarp, xMode, epi);
+                 c, k, chunks, perWarp, xMode, epi, softmax);
   else
     launchKernel(name, fcInt8ImmaKernel<NT, 4>, grid, dim3(kThreads), 0, stream, 1, x, wp, y, n,
-                 c, k, chunks, perWarp, xMode, epi);
+                 c, k, chunks, perWarp, xMode, epi, softmax);
 }
 
 }  // namespace
@@ -168,7 +184,7 @@ int fcImmaSamplesPerCta(int n, int k) {
 }
 
 void launchFcInt8Imma(const int8_t* x, const void* packedW, void* y, int n, int c, int k,
-                      const DeviceInt8Epilogue& epi, cudaStream_t stream) {
+                      const DeviceInt8Epilogue& epi, bool softmax, cudaStream_t stream) {
   if (n == 0) return;
   const int chunks = (c + 63) / 64;
   const uintptr_t addr = reinterpret_cast<uintptr_t>(x);
@@ -176,13 +192,13 @@ void launchFcInt8Imma(const int8_t* x, const void* packedW, void* y, int n, int 
   const int4* wp = static_cast<const int4*>(packedW);
   switch (fcImmaSamplesPerCta(n, k)) {
     case 32:
-      launchWithNt<4>(x, wp, y, n, c, k, chunks, xMode, epi, stream);
+      launchWithNt<4>(x, wp, y, n, c, k, chunks, xMode, epi, softmax, stream);
       break;
     case 16:
-      launchWithNt<2>(x, wp, y, n, c, k, chunks, xMode, epi, stream);
+      launchWithNt<2>(x, wp, y, n, c, k, chunks, xMode, epi, softmax, stream);
       break;
     default:
-      launchWithNt<1>(x, wp, y, n, c, k, chunks, xMode, epi, stream);
+      launchWithNt<1>(x, wp, y, n, c, k, chunks, xMode, epi, softmax, stream);
   }
 }
 

@@ -46,9 +46,10 @@ void launchFcInt8Dp4a(const int8_t* x, const int8_t* w, void* y, int n, int c, i
                       const DeviceInt8Epilogue& epi, cudaStream_t stream);
 
 // INT8 on the tensor cores (mma.sync m16n8k32), small batches: packedW is W in fragment order
-// (fcImmaPackWeights, fc_imma_pack.h); same epilogue as the dp4a kernel, exact.
+// (fcImmaPackWeights, fc_imma_pack.h); same epilogue as the dp4a kernel, exact. softmax (k <= 16,
+// FP32 output): each sample's k outputs then go through a softmax (the fused SoftMax layer).
 void launchFcInt8Imma(const int8_t* x, const void* packedW, void* y, int n, int c, int k,
-                      const DeviceInt8Epilogue& epi, cudaStream_t stream);
+                      const DeviceInt8Epilogue& epi, bool softmax, cudaStream_t stream);
 // Samples per CTA the IMMA kernel uses at batch n with k outputs (8, 16 or 32).
 int fcImmaSamplesPerCta(int n, int k);
 
