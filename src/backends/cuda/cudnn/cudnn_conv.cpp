@@ -166,10 +166,7 @@ class CudnnConvKernel final : public Kernel {
     const Shape& xs = a.inputs.at(0).shape;
     const Shape& ys = a.outputs.at(0).shape;
     const CudnnConvShape& g = shape_;
-    check(xs.size() == 4 && ys.size() == 4 && xs[0] == ys[0] && xs[0] >= 1 && xs[0] <= g.n &&
-              xs[1] == g.c && xs[2] == g.h && xs[3] == g.w && ys[1] == g.k && ys[2] == g.oh && ys[3] == g.ow,
-          "layer '", name_, "': run shapes ", cpu::shapeText(xs), " -> ", cpu::shapeText(ys),
-          " do not match the convolution");
+    conv::checkRunShapes(xs, ys, g.n, {g.c, g.h, g.w}, {g.k, g.oh, g.ow}, name_);
     CudnnLease lease;
     checkCudnn(lease.api(), lease.api().cudnnSetStream(lease.handle(), a.stream), "layer '", name_,
                "': cudnnSetStream");
@@ -177,6 +174,8 @@ class CudnnConvKernel final : public Kernel {
   }
 
  private:
+  // First member: the device's cuDNN handle outlives everything below that uses it.
+  CudnnHandleHold hold_;
   cudnnStatus_t workspaceFor(const CudnnApi& api, cudnnHandle_t h, cudnnConvolutionFwdAlgo_t algo,
                              size_t* bytes) const {
     return api.cudnnGetConvolutionForwardWorkspaceSize(h, descs_->x.get(), descs_->w.get(),

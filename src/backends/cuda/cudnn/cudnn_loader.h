@@ -15,7 +15,7 @@
 namespace int8rt::cuda {
 
 #define I8RT_CUDNN_FUNCTIONS(X)                                                            \
-  X(cudnnGetVersion) X(cudnnGetErrorString) X(cudnnCreate) X(cudnnSetStream)               \
+  X(cudnnGetVersion) X(cudnnGetErrorString) X(cudnnCreate) X(cudnnDestroy) X(cudnnSetStream) \
   X(cudnnCreateTensorDescriptor) X(cudnnSetTensor4dDescriptor)                             \
   X(cudnnDestroyTensorDescriptor) X(cudnnCreateFilterDescriptor)                           \
   X(cudnnSetFilter4dDescriptor) X(cudnnDestroyFilterDescriptor)                            \
