@@ -264,6 +264,9 @@ __global__ void __launch_bounds__(32 * kWarps, 16 / kWarps) convInt8PatchKernel(
     const int windows = (rowsHere / 2) * g.pw;  // regPool: pooled outputs per channel of the band
     const int chunks = regPool ? (windows + 2 * NI - 1) / (2 * NI) : (columns + kChunk - 1) / kChunk;
     const int kTiles = kp / 32;
+    // Reciprocals for fastDiv: a hardware integer division by a run-time value is some twenty
+    // instructions, and this code runs cold once per CTA (instruction fetch dominates).
+    const float invPw = 1.f / static_cast<float>(g.pw), invOw = 1.f / static_cast<float>(g.ow);
     // The MMAs of one warp chunk over k tiles [ktBegin, ktEnd).
     auto computeChunk = [&](int chunk, int ktBegin, int ktEnd, int (&acc)[MI][NI][4]) {
       const int8_t* colPtr[NI];
@@ -273,13 +276,13 @@ __global__ void __launch_bounds__(32 * kWarps, 16 / kWarps) convInt8PatchKernel(
         if (regPool) {
           int q = chunk * 2 * NI + (ni >> 1) * 4 + (gid >> 1);
           q = q < windows ? q : windows - 1;  // past the band: computed, never stored
-          const int qy = q / g.pw, qx = q - qy * g.pw;
+          const int qy = fastDiv(q, invPw), qx = q - qy * g.pw;
           oy = 2 * qy + (ni & 1);
           ox = 2 * qx + (gid & 1);
         } else {
           int n = chunk * kChunk + ni * 8 + gid;
           n = n < columns ? n : columns - 1;
-          oy = n / g.ow;
+          oy = fastDiv(n, invOw);
           ox = n - oy * g.ow;
         }
         colPtr[ni] = patch + (oy * g.strideH * g.patchW + ox * g.strideW) * g.cgPad;
