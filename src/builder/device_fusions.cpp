@@ -6,6 +6,7 @@
 #include "backends/cuda_bridge.h"
 #include "core/error.h"
 #include "plan/plan.h"
+#include "runtime/kernel_setup.h"
 
 namespace int8rt {
 
@@ -22,19 +23,7 @@ std::vector<std::vector<int>> readersOf(const Network& net) {
 // The setup a layer would get in the plan (as makeKernelSetup builds it): types and scales of
 // the assignment; only INT8 outputs carry a scale.
 KernelSetup setupOf(const Layer& l, const PrecisionAssignment& a, const std::vector<Shape>& shapes) {
-  KernelSetup s;
-  s.layer = &l;
-  for (TensorId t : l.inputs) {
-    s.inputShapes.push_back(shapes[t]);
-    s.inputTypes.push_back(a.tensorTypes[t]);
-    s.inputScales.push_back(a.tensorScales[t]);
-  }
-  for (TensorId t : l.outputs) {
-    s.outputShapes.push_back(shapes[t]);
-    s.outputTypes.push_back(a.tensorTypes[t]);
-    s.outputScales.push_back(a.tensorTypes[t] == DataType::kINT8 ? a.tensorScales[t] : 0.f);
-  }
-  return s;
+  return kernelSetupOf(l, shapes, a.tensorTypes, a.tensorScales, {});  // linear: runs before layouts
 }
 
 int64_t dimOr(const Shape& v, size_t i, int64_t dflt) { return i < v.size() ? v[i] : dflt; }

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "runtime/kernel_setup.h"
 
 namespace int8rt {
 
@@ -209,22 +210,7 @@ LayoutResult applyLayoutRuns(
 
 KernelSetup layoutSetup(const PrecisionAssignment& a, const std::vector<TensorFormat>& formats,
                         size_t layer, const std::vector<Shape>& shapes) {
-  const Layer& l = a.network.layers()[layer];
-  KernelSetup s;
-  s.layer = &l;
-  for (TensorId t : l.inputs) {
-    s.inputShapes.push_back(shapes[t]);
-    s.inputTypes.push_back(a.tensorTypes[t]);
-    s.inputScales.push_back(a.tensorScales[t]);
-    s.inputFormats.push_back(formats[t]);
-  }
-  for (TensorId t : l.outputs) {
-    s.outputShapes.push_back(shapes[t]);
-    s.outputTypes.push_back(a.tensorTypes[t]);
-    s.outputScales.push_back(a.tensorTypes[t] == DataType::kINT8 ? a.tensorScales[t] : 0.f);
-    s.outputFormats.push_back(formats[t]);
-  }
-  return s;
+  return kernelSetupOf(a.network.layers()[layer], shapes, a.tensorTypes, a.tensorScales, formats);
 }
 
 namespace {

@@ -6,35 +6,14 @@
 #include "core/file_io.h"
 #include "runtime/cpu_backend.h"
 #include "runtime/engine_impl.h"
+#include "runtime/kernel_setup.h"
 
 namespace int8rt {
 
-namespace {
-
-TensorFormat formatOf(const PlanData& plan, TensorId t) {
-  return plan.tensorFormats.empty() ? TensorFormat::kLINEAR : plan.tensorFormats[t];
-}
-
-}  // namespace
-
 KernelSetup makeKernelSetup(const PlanData& plan, size_t i, const std::vector<Shape>& shapes) {
-  const Layer& l = plan.network.layers()[i];
-  KernelSetup s;
-  s.layer = &l;
-  for (TensorId t : l.inputs) {
-    s.inputShapes.push_back(shapes[t]);
-    s.inputTypes.push_back(plan.tensorTypes[t]);
-    s.inputScales.push_back(plan.tensorScales[t]);  // FP32 with a scale: quantize as you read
-    s.inputFormats.push_back(formatOf(plan, t));
-  }
-  for (TensorId t : l.outputs) {
-    s.outputShapes.push_back(shapes[t]);
-    s.outputTypes.push_back(plan.tensorTypes[t]);
-    // Only INT8 outputs have a scale; an FP32 tensor's scale is for its quantizing reader.
-    s.outputScales.push_back(plan.tensorTypes[t] == DataType::kINT8 ? plan.tensorScales[t] : 0.f);
-    s.outputFormats.push_back(formatOf(plan, t));
-  }
-  return s;
+  // Plans before format 3 record no formats: every tensor is linear.
+  return kernelSetupOf(plan.network.layers()[i], shapes, plan.tensorTypes, plan.tensorScales,
+                       plan.tensorFormats);
 }
 
 EngineImpl::EngineImpl(PlanData plan, const std::string& source) : plan_(std::move(plan)) {

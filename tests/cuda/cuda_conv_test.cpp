@@ -7,20 +7,12 @@
 #include <cstring>
 
 #include "backends/cpu/common/kernel_util.h"
+#include "cuda_conv_test_util.h"
 #include "cuda_test_util.h"
 #include "unit/cpu_kernel_test_util.h"
 
 namespace int8rt::cuda::test {
 namespace {
-
-struct ConvCase {
-  const char* what;
-  int64_t setupBatch, runBatch, c, h, w, k, r, s;
-  Shape stride, padBegin, padEnd, dilation;
-  int64_t groups;
-  ActivationType act;
-  bool bias = true;
-};
 
 const std::vector<ConvCase>& cases() {
   static const std::vector<ConvCase> v = {
@@ -43,46 +35,6 @@ const std::vector<ConvCase>& cases() {
 bool piecewiseLinear(ActivationType t) {
   return t == ActivationType::kNONE || t == ActivationType::kRELU ||
          t == ActivationType::kLEAKY_RELU || t == ActivationType::kCLIP;
-}
-
-// The layer of a case; roundToHalf makes weights and bias exactly representable in FP16 so
-// that the FP16 comparison sees only accumulation order and the output rounding.
-Layer makeConvLayer(const ConvCase& cc, uint32_t seed, bool roundToHalf = false,
-                    float weightMagnitude = 1.f) {
-  ConvolutionParams p;
-  p.nbOutputMaps = cc.k;
-  p.kernel = {cc.r, cc.s};
-  p.stride = cc.stride;
-  p.padBegin = cc.padBegin;
-  p.padEnd = cc.padEnd;
-  p.dilation = cc.dilation;
-  p.groups = cc.groups;
-  p.weights.values = cpu::test::randomValues(cc.k * (cc.c / cc.groups) * cc.r * cc.s, seed, weightMagnitude);
-  if (cc.bias) p.bias.values = cpu::test::randomValues(cc.k, seed + 1);
-  if (roundToHalf) {
-    for (float& v : p.weights.values) v = __half2float(__float2half(v));
-    for (float& v : p.bias.values) v = __half2float(__float2half(v));
-  }
-  p.activation.type = cc.act;
-  if (cc.act == ActivationType::kLEAKY_RELU) p.activation.alpha = 0.1f;
-  if (cc.act == ActivationType::kCLIP) p.activation = {ActivationType::kCLIP, -0.5f, 1.5f};
-  return cpu::test::makeLayer(std::move(p), 1, cc.what);
-}
-
-KernelSetup typedSetup(const Layer& layer, const ConvCase& cc, DataType in, DataType out) {
-  KernelSetup s = cpu::test::makeSetup(layer, {{cc.setupBatch, cc.c, cc.h, cc.w}});
-  s.inputTypes = {in};
-  s.outputTypes = {out};
-  return s;
-}
-
-Shape runShape(const ConvCase& cc) { return {cc.runBatch, cc.c, cc.h, cc.w}; }
-int64_t reductionOf(const ConvCase& cc) { return cc.c / cc.groups * cc.r * cc.s; }
-
-std::vector<std::string> configsFor(const std::string& name, const KernelSetup& s) {
-  const Candidate* c = findKernel(name);
-  if (!c) return {};
-  return configsOf(*c, s, currentDevice());
 }
 
 TEST(CudaConv, Fp32ImplicitGemmMatchesReference) {

@@ -13,6 +13,8 @@
 #include <variant>
 
 #include "backends/cuda/cudnn/cudnn_loader.h"
+#include "cuda_conv_test_util.h"
+#include "cuda_engine_test_util.h"
 #include "cuda_test_util.h"
 #include "int8rt/builder.h"
 #include "int8rt/parsers.h"
@@ -31,20 +33,11 @@ namespace {
 const char* const kFp32 = "cuda_conv2d_fp32_cudnn";
 const char* const kFp16 = "cuda_conv2d_fp16_cudnn";
 
-struct Case {
-  const char* what;
-  int64_t setupBatch, runBatch, c, h, w, k, r, s;
-  Shape stride, padBegin, padEnd, dilation;
-  int64_t groups;
-  ActivationType act;
-  bool bias = true;
-};
-
 // Identity + bias (fused only by IMPLICIT_PRECOMP_GEMM), ReLU with and without bias (fused),
 // other activations and no bias (own epilogue); one asymmetric padding that cuDNN's symmetric
 // padding still computes exactly (same output size).
-const std::vector<Case>& cases() {
-  static const std::vector<Case> v = {
+const std::vector<ConvCase>& cases() {
+  static const std::vector<ConvCase> v = {
       {"lenet_conv1", 100, 100, 1, 28, 28, 20, 5, 5, {}, {}, {}, {}, 1, ActivationType::kNONE},
       {"lenet_conv2", 100, 64, 20, 12, 12, 50, 5, 5, {}, {}, {}, {}, 1, ActivationType::kRELU},
       {"c3_k5_3x3_pad1_relu_nobias", 5, 3, 3, 17, 13, 5, 3, 3, {}, {1, 1}, {1, 1}, {}, 1,
@@ -64,32 +57,9 @@ const std::vector<Case>& cases() {
   return v;
 }
 
-Layer makeLayer(const Case& cc, uint32_t seed, bool roundToHalf) {
-  ConvolutionParams p;
-  p.nbOutputMaps = cc.k;
-  p.kernel = {cc.r, cc.s};
-  p.stride = cc.stride;
-  p.padBegin = cc.padBegin;
-  p.padEnd = cc.padEnd;
-  p.dilation = cc.dilation;
-  p.groups = cc.groups;
-  p.weights.values = cpu::test::randomValues(cc.k * (cc.c / cc.groups) * cc.r * cc.s, seed, 1.f);
-  if (cc.bias) p.bias.values = cpu::test::randomValues(cc.k, seed + 1);
-  if (roundToHalf) {  // FP16 compares only accumulation order and output rounding
-    for (float& v : p.weights.values) v = __half2float(__float2half(v));
-    for (float& v : p.bias.values) v = __half2float(__float2half(v));
-  }
-  p.activation.type = cc.act;
-  if (cc.act == ActivationType::kLEAKY_RELU) p.activation.alpha = 0.1f;
-  if (cc.act == ActivationType::kCLIP) p.activation = {ActivationType::kCLIP, -0.5f, 1.5f};
-  return cpu::test::makeLayer(std::move(p), 1, cc.what);
-}
-
-KernelSetup setupOf(const Layer& layer, const Case& cc, DataType t) {
-  KernelSetup s = cpu::test::makeSetup(layer, {{cc.setupBatch, cc.c, cc.h, cc.w}});
-  s.inputTypes = {t};
-  s.outputTypes = {t};
-  return s;
+// cuDNN convolutions read and write one type.
+KernelSetup setupOf(const Layer& layer, const ConvCase& cc, DataType t) {
+  return typedSetup(layer, cc, t, t);
 }
 
 float maxAbs(const std::vector<float>& v) {
@@ -98,21 +68,16 @@ float maxAbs(const std::vector<float>& v) {
   return m;
 }
 
-std::vector<std::string> configsFor(const char* name, const KernelSetup& s) {
-  const Candidate* c = findKernel(name);
-  return c ? configsOf(*c, s, currentDevice()) : std::vector<std::string>{};
-}
-
 // Every configuration the candidate offers for each case, against convolution_ref.
 // FP32: FMA math (CUDNN_FMA_MATH), so no TF32: within 1e-4 of the output's magnitude (FFT and
 // Winograd reorder the arithmetic; their error scales with the data, not with each element).
 // FP16: within 1e-2 of the output's magnitude.
 void expectMatchesReference(const char* name, DataType t, uint32_t seed, float tol) {
-  for (const Case& cc : cases()) {
-    const Layer layer = makeLayer(cc, seed++, t == DataType::kHALF);
+  for (const ConvCase& cc : cases()) {
+    const Layer layer = makeConvLayer(cc, seed++, t == DataType::kHALF);
     const KernelSetup s = setupOf(layer, cc, t);
     ASSERT_TRUE(findKernel(name)->supports(s, currentDevice())) << cc.what;
-    const HostTensor x = randomTensor({cc.runBatch, cc.c, cc.h, cc.w}, t, seed++);
+    const HostTensor x = randomTensor(runShape(cc), t, seed++);
     const std::vector<float> ref = runCpu("convolution_ref", s, {x}).at(0).values();
     const std::vector<std::string> configs = configsFor(name, s);
     EXPECT_FALSE(configs.empty()) << cc.what;
@@ -155,8 +120,8 @@ TEST(CudaCudnn, Fp16EveryAlgorithmMatchesReference) {
 
 TEST(CudaCudnn, ConfigsOfferOnlyTheirMathType) {
   I8RT_REQUIRE_CUDNN();
-  const Case& cc = cases()[1];
-  const Layer layer = makeLayer(cc, 5, false);
+  const ConvCase& cc = cases()[1];
+  const Layer layer = makeConvLayer(cc, 5, false);
   for (const std::string& c : configsFor(kFp32, setupOf(layer, cc, DataType::kFLOAT))) {
     EXPECT_NE(c.find(",math=fma"), std::string::npos) << c;  // never TF32
     EXPECT_NE(c, "algo=7,math=fma");                        // WINOGRAD_NONFUSED: not FP32-accurate
@@ -172,19 +137,19 @@ TEST(CudaCudnn, RefusesWhatItCannotRun) {
   const Candidate* fp16 = findKernel(kFp16);
   ASSERT_TRUE(fp32 && fp16);
   // End padding that changes the output size: cuDNN pads symmetrically.
-  const Case asym = {"asym", 2, 2, 3, 14, 14, 4, 3, 3, {2, 2}, {0, 0}, {2, 2}, {}, 1, ActivationType::kNONE};
-  const Layer asymLayer = makeLayer(asym, 1, false);
+  const ConvCase asym = {"asym", 2, 2, 3, 14, 14, 4, 3, 3, {2, 2}, {0, 0}, {2, 2}, {}, 1, ActivationType::kNONE};
+  const Layer asymLayer = makeConvLayer(asym, 1, false);
   EXPECT_FALSE(fp32->supports(setupOf(asymLayer, asym, DataType::kFLOAT), dev));
   // A fused max pool (the output is the pooled one).
-  const Case& cc = cases()[1];
-  Layer pooled = makeLayer(cc, 2, false);
+  const ConvCase& cc = cases()[1];
+  Layer pooled = makeConvLayer(cc, 2, false);
   std::get<ConvolutionParams>(pooled.params).fusedMaxPool = {2, 2};
   KernelSetup ps = setupOf(pooled, cc, DataType::kFLOAT);
   ps.outputShapes[0][2] /= 2;
   ps.outputShapes[0][3] /= 2;
   EXPECT_FALSE(fp32->supports(ps, dev));
   // Types: FP32 input quantized into an INT8 output (the quantize fusion), INT8, mixed.
-  const Layer plain = makeLayer(cc, 3, false);
+  const Layer plain = makeConvLayer(cc, 3, false);
   KernelSetup q = setupOf(plain, cc, DataType::kFLOAT);
   q.outputTypes = {DataType::kINT8};
   q.inputScales = {0.02f};
@@ -198,8 +163,8 @@ TEST(CudaCudnn, RefusesWhatItCannotRun) {
 
 TEST(CudaCudnn, BadConfigurationsThrow) {
   I8RT_REQUIRE_CUDNN();
-  const Case& cc = cases()[1];
-  const Layer layer = makeLayer(cc, 9, false);
+  const ConvCase& cc = cases()[1];
+  const Layer layer = makeConvLayer(cc, 9, false);
   const KernelSetup s32 = setupOf(layer, cc, DataType::kFLOAT);
   const KernelSetup s16 = setupOf(layer, cc, DataType::kHALF);
   const Candidate* fp32 = findKernel(kFp32);
@@ -219,8 +184,8 @@ TEST(CudaCudnn, BadConfigurationsThrow) {
   EXPECT_THROW(fp32->create(s32, "algo=1,math=tensor"), Error);
   EXPECT_THROW(fp32->create(s32, "algo=7,math=fma"), Error);
   // An algorithm cuDNN does not offer for this shape (FFT on a strided grouped convolution).
-  const Case strided = {"strided_groups", 2, 2, 8, 9, 9, 8, 3, 3, {2, 2}, {}, {}, {}, 4, ActivationType::kNONE};
-  const Layer sl = makeLayer(strided, 4, false);
+  const ConvCase strided = {"strided_groups", 2, 2, 8, 9, 9, 8, 3, 3, {2, 2}, {}, {}, {}, 4, ActivationType::kNONE};
+  const Layer sl = makeConvLayer(strided, 4, false);
   const std::vector<std::string> offered = configsFor(kFp32, setupOf(sl, strided, DataType::kFLOAT));
   if (std::find(offered.begin(), offered.end(), "algo=4,math=fma") == offered.end()) {
     EXPECT_THROW(fp32->create(setupOf(sl, strided, DataType::kFLOAT), "algo=4,math=fma"), Error);
@@ -241,8 +206,8 @@ TEST(CudaCudnn, EveryAlgorithmRunsInsideACudaGraph) {
   checkCuda(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "stream");
   for (DataType t : {DataType::kFLOAT, DataType::kHALF}) {
     const bool half = t == DataType::kHALF;
-    for (const Case& cc : {cases()[0], cases()[1]}) {
-      const Layer layer = makeLayer(cc, 31, half);
+    for (const ConvCase& cc : {cases()[0], cases()[1]}) {
+      const Layer layer = makeConvLayer(cc, 31, half);
       const KernelSetup s = setupOf(layer, cc, t);
       const HostTensor x = randomTensor({cc.setupBatch, cc.c, cc.h, cc.w}, t, 32);
       DeviceBuffer in(x.bytes.size(), "input");
@@ -302,13 +267,6 @@ TEST(CudaCudnn, EveryAlgorithmRunsInsideACudaGraph) {
 
 constexpr int64_t kMaxBatch = 16;
 
-std::unique_ptr<Network> lenet() {
-  const char* dir = std::getenv("INT8RT_SOURCE_DIR");
-  auto net = parseOnnx(std::string(dir ? dir : ".") + "/models/lenet/lenet.onnx");
-  if (!net.isOk()) ADD_FAILURE() << net.status().message();
-  return net.isOk() ? std::move(net.value()) : nullptr;
-}
-
 std::unique_ptr<Engine> build(const Network& net, DeviceType device, bool fp16,
                               const std::map<std::string, std::string>& forced) {
   BuilderConfig c;
@@ -320,14 +278,9 @@ std::unique_ptr<Engine> build(const Network& net, DeviceType device, bool fp16,
   c.log = [](const std::string& m) {
     if (m.find("Conv") != std::string::npos) std::printf("    %s\n", m.c_str());
   };
-  auto bytes = buildSerializedNetwork(net, c);
-  if (!bytes.isOk()) {
-    ADD_FAILURE() << bytes.status().message();
-    return nullptr;
-  }
-  auto e = deserializeEngine(bytes.value(), "cudnn.plan");  // the config strings round-trip
-  if (!e.isOk()) ADD_FAILURE() << e.status().message();
-  return e.isOk() ? std::move(e.value()) : nullptr;
+  const std::vector<uint8_t> bytes = buildPlanOrFail(net, c, "build");
+  if (bytes.empty()) return nullptr;
+  return loadEngine(bytes, "cudnn.plan");  // the config strings round-trip
 }
 
 std::vector<float> run(const Engine& e, int64_t batch, const std::vector<float>& x, bool onGpu) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 
+#include "cuda_engine_test_util.h"
 #include "cuda_test_util.h"
 #include "int8rt/builder.h"
 #include "int8rt/parsers.h"
@@ -18,14 +19,6 @@ namespace {
 
 constexpr int64_t kMaxBatch = 16;
 
-std::unique_ptr<Network> lenet() {
-  const char* dir = std::getenv("INT8RT_SOURCE_DIR");
-  std::string path = std::string(dir ? dir : ".") + "/models/lenet/lenet.onnx";
-  auto net = parseOnnx(path);
-  if (!net.isOk()) ADD_FAILURE() << net.status().message();
-  return net.isOk() ? std::move(net.value()) : nullptr;
-}
-
 std::vector<uint8_t> buildPlanBytes(const Network& net, DeviceType device, bool fp16, bool int8) {
   BuilderConfig c;
   c.device = device;
@@ -33,20 +26,11 @@ std::vector<uint8_t> buildPlanBytes(const Network& net, DeviceType device, bool 
   c.fp16 = fp16;
   c.int8 = int8;
   c.timingIterations = 2;
-  auto bytes = buildSerializedNetwork(net, c);
-  if (!bytes.isOk()) {
-    ADD_FAILURE() << deviceName(device) << (fp16 ? " fp16" : "") << (int8 ? " int8" : "")
-                  << " build: " << bytes.status().message();
-    return {};
-  }
-  return bytes.value();
+  return buildPlanOrFail(net, c, std::string(deviceName(device)) + (fp16 ? " fp16" : "") +
+                                     (int8 ? " int8" : "") + " build");
 }
 
-std::unique_ptr<Engine> load(const std::vector<uint8_t>& bytes) {
-  auto e = deserializeEngine(bytes, "test.plan");
-  if (!e.isOk()) ADD_FAILURE() << e.status().message();
-  return e.isOk() ? std::move(e.value()) : nullptr;
-}
+std::unique_ptr<Engine> load(const std::vector<uint8_t>& bytes) { return loadEngine(bytes, "test.plan"); }
 
 std::unique_ptr<Engine> build(const Network& net, DeviceType device, bool fp16 = false,
                               bool int8 = false) {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "cuda_engine_test_util.h"
 #include "cuda_test_util.h"
 #include "int8rt/builder.h"
 #include "int8rt/parsers.h"
@@ -15,13 +16,6 @@ namespace int8rt::cuda::test {
 namespace {
 
 constexpr int64_t kMaxBatch = 100;
-
-std::unique_ptr<Network> lenet() {
-  const char* dir = std::getenv("INT8RT_SOURCE_DIR");
-  auto net = parseOnnx(std::string(dir ? dir : ".") + "/models/lenet/lenet.onnx");
-  if (!net.isOk()) ADD_FAILURE() << net.status().message();
-  return net.isOk() ? std::move(net.value()) : nullptr;
-}
 
 Weights w(int64_t n, uint32_t seed, float scale) { return Weights{cpu::test::randomValues(n, seed, scale)}; }
 
@@ -74,16 +68,10 @@ std::vector<uint8_t> buildBytes(const Network& net, DeviceType device, bool fp16
   c.layout = layout;
   c.timingIterations = 3;
   if (log) c.log = [log](const std::string& m) { log->push_back(m); };
-  auto bytes = buildSerializedNetwork(net, c);
-  if (!bytes.isOk()) ADD_FAILURE() << "build: " << bytes.status().message();
-  return bytes.isOk() ? bytes.value() : std::vector<uint8_t>{};
+  return buildPlanOrFail(net, c, "build");
 }
 
-std::unique_ptr<Engine> load(const std::vector<uint8_t>& bytes) {
-  auto e = deserializeEngine(bytes, "nhwc.plan");
-  if (!e.isOk()) ADD_FAILURE() << e.status().message();
-  return e.isOk() ? std::move(e.value()) : nullptr;
-}
+std::unique_ptr<Engine> load(const std::vector<uint8_t>& bytes) { return loadEngine(bytes, "nhwc.plan"); }
 
 int nhwcTensors(const std::vector<uint8_t>& bytes) {
   PlanData p = deserializePlan(bytes, "nhwc.plan");

@@ -8,6 +8,7 @@
 
 #include "backends/cpu/common/kernel_util.h"
 #include "backends/cuda/engine/cuda_tactics.h"
+#include "cuda_conv_test_util.h"
 #include "cuda_test_util.h"
 #include "unit/cpu_kernel_test_util.h"
 
@@ -106,15 +107,6 @@ TEST(CudaNhwc, LayoutReformatsMoveEveryElement) {
 
 // ---- NHWC FP16 convolution ----
 
-struct ConvCase {
-  const char* what;
-  int64_t setupBatch, runBatch, c, h, w, k, r, s;
-  Shape stride, padBegin, padEnd, dilation;
-  int64_t groups;
-  ActivationType act;
-  bool bias = true;
-};
-
 const std::vector<ConvCase>& convCases() {
   static const std::vector<ConvCase> v = {
       {"lenet_conv2_vec4", 100, 64, 20, 12, 12, 50, 5, 5, {}, {}, {}, {}, 1, ActivationType::kNONE},
@@ -133,25 +125,6 @@ const std::vector<ConvCase>& convCases() {
   return v;
 }
 
-Layer makeConvLayer(const ConvCase& cc, uint32_t seed) {
-  ConvolutionParams p;
-  p.nbOutputMaps = cc.k;
-  p.kernel = {cc.r, cc.s};
-  p.stride = cc.stride;
-  p.padBegin = cc.padBegin;
-  p.padEnd = cc.padEnd;
-  p.dilation = cc.dilation;
-  p.groups = cc.groups;
-  p.weights.values = cpu::test::randomValues(cc.k * (cc.c / cc.groups) * cc.r * cc.s, seed);
-  if (cc.bias) p.bias.values = cpu::test::randomValues(cc.k, seed + 1);
-  for (float& v : p.weights.values) v = __half2float(__float2half(v));  // exact in FP16
-  for (float& v : p.bias.values) v = __half2float(__float2half(v));
-  p.activation.type = cc.act;
-  if (cc.act == ActivationType::kLEAKY_RELU) p.activation.alpha = 0.1f;
-  if (cc.act == ActivationType::kCLIP) p.activation = {ActivationType::kCLIP, -0.5f, 1.5f};
-  return cpu::test::makeLayer(std::move(p), 1, cc.what);
-}
-
 TEST(CudaNhwc, Fp16HmmaConvolutionMatchesReference) {
   I8RT_REQUIRE_GPU();
   const std::string name = "cuda_conv2d_nhwc_fp16_hmma_implicit_gemm";
@@ -159,14 +132,11 @@ TEST(CudaNhwc, Fp16HmmaConvolutionMatchesReference) {
   ASSERT_NE(c, nullptr);
   uint32_t seed = 300;
   for (const ConvCase& cc : convCases()) {
-    const Layer layer = makeConvLayer(cc, seed++);
-    KernelSetup s = cpu::test::makeSetup(layer, {{cc.setupBatch, cc.c, cc.h, cc.w}});
-    s.inputTypes = {H};
-    s.outputTypes = {H};
-    const HostTensor x = randomTensor({cc.runBatch, cc.c, cc.h, cc.w}, H, seed++);
+    const Layer layer = makeConvLayer(cc, seed++, /*roundToHalf=*/true);
+    const KernelSetup s = typedSetup(layer, cc, H, H);
+    const HostTensor x = randomTensor(runShape(cc), H, seed++);
     const std::vector<float> ref = runCpu("convolution_ref", s, {x}).at(0).values();
-    const float reduction = static_cast<float>(cc.c / cc.groups * cc.r * cc.s);
-    const float atol = 1e-3f * std::sqrt(reduction);
+    const float atol = 1e-3f * std::sqrt(static_cast<float>(reductionOf(cc)));
     for (const std::string& config : configsOf(*c, s, currentDevice())) {
       SCOPED_TRACE(std::string(cc.what) + " tile " + config);
       EXPECT_TRUE(allNear(runNhwc(name, config, s, {x}), ref, atol, 1e-2f));
@@ -181,7 +151,7 @@ TEST(CudaNhwc, ConvolutionRefusesWhatItCannotRun) {
   ASSERT_TRUE(nhwc && nchw);
   const DeviceInfo& d = currentDevice();
   ConvCase cc = convCases()[1];
-  const Layer layer = makeConvLayer(cc, 1);
+  const Layer layer = makeConvLayer(cc, 1, /*roundToHalf=*/true);
   KernelSetup s = cpu::test::makeSetup(layer, {{2, cc.c, cc.h, cc.w}});
   s.inputTypes = {H};
   s.outputTypes = {H};
@@ -191,7 +161,7 @@ TEST(CudaNhwc, ConvolutionRefusesWhatItCannotRun) {
   EXPECT_FALSE(accepts(*nchw, withFormats(s, N, N), d));    // the NCHW kernel never reads NHWC
   EXPECT_FALSE(accepts(*nhwc, withFormats(s, N, L), d));
   cc.c = 18;  // 18 channels: neither 8 nor 4 divides them
-  const Layer odd = makeConvLayer(cc, 2);
+  const Layer odd = makeConvLayer(cc, 2, /*roundToHalf=*/true);
   KernelSetup so = withFormats(cpu::test::makeSetup(odd, {{2, 18, cc.h, cc.w}}), N, N);
   so.inputTypes = {H};
   so.outputTypes = {H};
@@ -210,10 +180,8 @@ TEST(CudaNhwc, ConvolutionTimesAgainstNchw) {
     ConvCase cc{"timing", sh.n, sh.n, sh.c, sh.hw, sh.hw, sh.k, sh.r, sh.r, {}, {}, {}, {}, 1,
                 ActivationType::kRELU};
     if (sh.r == 3) cc.padBegin = cc.padEnd = {1, 1};
-    const Layer layer = makeConvLayer(cc, seed++);
-    KernelSetup s = cpu::test::makeSetup(layer, {{sh.n, sh.c, sh.hw, sh.hw}});
-    s.inputTypes = {H};
-    s.outputTypes = {H};
+    const Layer layer = makeConvLayer(cc, seed++, /*roundToHalf=*/true);
+    const KernelSetup s = typedSetup(layer, cc, H, H);
     const cudabridge::CudaTactic a = chooseCudaTactic(s, H, 10, "", true);
     const cudabridge::CudaTactic b = chooseCudaTactic(withFormats(s, N, N), H, 10, "", true);
     std::printf("conv FP16 n%lld c%lld %lldx%lld k%lld %lldx%lld: nchw %.2f us (%s [%s]), nhwc %.2f us (%s [%s])\n",

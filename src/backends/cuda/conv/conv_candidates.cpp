@@ -97,11 +97,7 @@ class ConvKernel final : public Kernel {
     const Shape& xs = a.inputs.at(0).shape;
     const Shape& ys = a.outputs.at(0).shape;
     const conv::ConvGeometry& g = launch_.geo;
-    check(xs.size() == 4 && ys.size() == 4 && xs[0] == ys[0] && xs[0] >= 1 && xs[0] <= maxBatch_ &&
-              xs[1] == g.c && xs[2] == g.h && xs[3] == g.w && ys[1] == g.k && ys[2] == g.oh &&
-              ys[3] == g.ow,
-          "layer '", name_, "': run shapes ", cpu::shapeText(xs), " -> ", cpu::shapeText(ys),
-          " do not match the convolution");
+    conv::checkRunShapes(xs, ys, maxBatch_, {g.c, g.h, g.w}, {g.k, g.oh, g.ow}, name_);
     ConvLaunch l = launch_;
     l.x = a.inputs[0].data;
     l.y = a.outputs[0].data;

@@ -177,4 +177,14 @@ int defaultTile(const ConvGeometry& g, int64_t batch, const std::vector<std::str
   return bestArea < 0 ? smallest : best;
 }
 
+void checkRunShapes(const Shape& xs, const Shape& ys, int64_t maxBatch,
+                    const std::array<int64_t, 3>& in, const std::array<int64_t, 3>& out,
+                    const std::string& layer) {
+  check(xs.size() == 4 && ys.size() == 4 && xs[0] == ys[0] && xs[0] >= 1 && xs[0] <= maxBatch &&
+            xs[1] == in[0] && xs[2] == in[1] && xs[3] == in[2] && ys[1] == out[0] &&
+            ys[2] == out[1] && ys[3] == out[2],
+        "layer '", layer, "': run shapes ", cpu::shapeText(xs), " -> ", cpu::shapeText(ys),
+        " do not match the convolution");
+}
+
 }  // namespace int8rt::cuda::conv

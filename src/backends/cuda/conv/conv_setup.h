@@ -1,6 +1,7 @@
 // Host-side preparation of a CUDA convolution (no CUDA calls, unit-testable): what the kernels
 // support, the GEMM geometry, the tap table of the implicit im2col and the weight packings.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,5 +39,11 @@ ConvActivation makeConvActivation(const Activation& a);
 // The tile used when the config string is empty: the largest tile that still gives at least
 // one CTA per SM of an H100 (132) at this batch, else the smallest.
 int defaultTile(const ConvGeometry& g, int64_t batch, const std::vector<std::string>& tiles);
+
+// Every convolution kernel's check of a run: input [n, in] and output [n, out] (channels and
+// plane each) with 1 <= n <= maxBatch; throws naming the layer otherwise.
+void checkRunShapes(const Shape& xs, const Shape& ys, int64_t maxBatch,
+                    const std::array<int64_t, 3>& in, const std::array<int64_t, 3>& out,
+                    const std::string& layer);
 
 }  // namespace int8rt::cuda::conv

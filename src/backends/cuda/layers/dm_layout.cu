@@ -15,42 +15,17 @@
 #include "backends/cuda/layers/dm_common.h"
 #include "backends/cuda/layers/dm_convert.cuh"
 #include "backends/cuda/layers/dm_geometry.h"
+#include "backends/cuda/layers/dm_transpose.cuh"
 #include "backends/cuda/pdl.h"
 
 namespace int8rt::cuda::dm {
 
 namespace {
 
-constexpr int kTile = 32, kTileRows = 8;  // a 32 x 8 block moves a 32 x 32 tile
-constexpr int kNarrow = 8;                // below this many rows or columns: the direct kernel
-constexpr unsigned kMaxGridZ = 65535;
+constexpr int kNarrow = 8;  // below this many rows or columns: the direct kernel
 
-// x: [batch][rows][cols] -> y: [batch][cols][rows], each element through op.
-template <class In, class Out, class Op>
-__global__ void __launch_bounds__(kTile * kTileRows)
-    transposeTiledKernel(const In* __restrict__ x, Out* __restrict__ y, int batch, int rows,
-                         int cols, Op op) {
-  __shared__ In tile[kTile][kTile + 1];  // +1: column reads hit distinct banks
-  const int c0 = blockIdx.x * kTile, r0 = blockIdx.y * kTile;
-  const size_t plane = static_cast<size_t>(rows) * cols;
-  pdlWait();  // x is the previous kernel's output (pdl.h)
-  for (int b = blockIdx.z; b < batch; b += gridDim.z) {
-    const In* xb = x + b * plane;
-    Out* yb = y + b * plane;
-    for (int i = threadIdx.y; i < kTile; i += kTileRows) {
-      const int r = r0 + i, c = c0 + threadIdx.x;
-      if (r < rows && c < cols) tile[i][threadIdx.x] = xb[static_cast<size_t>(r) * cols + c];
-    }
-    __syncthreads();
-    for (int i = threadIdx.y; i < kTile; i += kTileRows) {
-      const int c = c0 + i, r = r0 + threadIdx.x;
-      if (r < rows && c < cols) yb[static_cast<size_t>(c) * rows + r] = op(tile[threadIdx.x][i]);
-    }
-    __syncthreads();  // the tile is reused for the next image
-  }
-}
-
-// The same transpose, one output element per thread (writes coalesced, reads strided): for
+// x: [batch][rows][cols] -> y: [batch][cols][rows], each element through op, one output element
+// per thread (writes coalesced, reads strided): for
 // matrices with few rows or columns, where tiles would be mostly empty.
 template <class In, class Out, class Op>
 __global__ void __launch_bounds__(kThreads)
@@ -78,10 +53,7 @@ void launchTranspose(const void* x, void* y, int batch, int rows, int cols, Op o
                  yo, n, rows, cols, op);
     return;
   }
-  const dim3 grid((cols + kTile - 1) / kTile, (rows + kTile - 1) / kTile,
-                  static_cast<unsigned>(batch) < kMaxGridZ ? batch : kMaxGridZ);
-  launchKernel(name, transposeTiledKernel<In, Out, Op>, grid, dim3(kTile, kTileRows), 0, stream, 1,
-               xi, yo, batch, rows, cols, op);
+  launchTiledTranspose(name, xi, yo, batch, rows, cols, op, stream);  // dm_transpose.cuh
 }
 
 enum class Conversion {

@@ -9,7 +9,9 @@
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/layers/dm_common.h"
 #include "backends/cuda/pdl.h"
+#include "backends/cuda/layers/dm_convert.cuh"
 #include "backends/cuda/layers/dm_geometry.h"
+#include "backends/cuda/layers/dm_transpose.cuh"
 
 namespace int8rt::cuda::dm {
 
@@ -23,34 +25,6 @@ __global__ void __launch_bounds__(kThreads)
   pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
   for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < g.units; i += stride)
     y[i] = x[mapThroughStage(g.first, mapThroughStage(g.second, i))];
-}
-
-// y[b][c][r] = x[b][r][c] for x [batch, rows, cols]: a 32x32 tile is read along cols and
-// written along rows, both coalesced; the padded column avoids shared-memory bank conflicts.
-constexpr int kTile = 32, kTileRows = 8;
-
-template <class T>
-__global__ void __launch_bounds__(kTile * kTileRows)
-    batchedTransposeKernel(const T* __restrict__ x, T* __restrict__ y, uint32_t batch,
-                           uint32_t rows, uint32_t cols) {
-  __shared__ T tile[kTile][kTile + 1];
-  const uint32_t c0 = blockIdx.x * kTile, r0 = blockIdx.y * kTile;
-  const size_t plane = static_cast<size_t>(rows) * cols;
-  pdlWait();  // inputs are the previous kernel's outputs (pdl.h)
-  for (uint32_t b = blockIdx.z; b < batch; b += gridDim.z) {
-    const T* xb = x + b * plane;
-    T* yb = y + b * plane;
-    for (int j = threadIdx.y; j < kTile; j += kTileRows) {
-      const uint32_t r = r0 + j, c = c0 + threadIdx.x;
-      if (r < rows && c < cols) tile[j][threadIdx.x] = xb[static_cast<size_t>(r) * cols + c];
-    }
-    __syncthreads();
-    for (int j = threadIdx.y; j < kTile; j += kTileRows) {
-      const uint32_t c = c0 + j, r = r0 + threadIdx.x;
-      if (r < rows && c < cols) yb[static_cast<size_t>(c) * rows + r] = tile[threadIdx.x][j];
-    }
-    __syncthreads();  // the tile is reused for the next b
-  }
 }
 
 class ShuffleKernel final : public Kernel {
@@ -110,10 +84,8 @@ class ShuffleKernel final : public Kernel {
 
   template <class T>
   void launchTranspose(const ShuffleGeometry& g, const void* x, void* y, cudaStream_t st) {
-    const dim3 grid((g.cols + kTile - 1) / kTile, (g.rows + kTile - 1) / kTile,
-                    std::min<uint32_t>(g.batch, 65535));
-    launchKernel(name_, batchedTransposeKernel<T>, grid, dim3(kTile, kTileRows), 0, st, 1,
-                 static_cast<const T*>(x), static_cast<T*>(y), g.batch, g.rows, g.cols);
+    launchTiledTranspose(name_, static_cast<const T*>(x), static_cast<T*>(y), g.batch, g.rows,
+                         g.cols, CopyOp{}, st);  // dm_transpose.cuh
   }
 
   const char* name_;

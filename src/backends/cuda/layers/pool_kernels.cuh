@@ -97,6 +97,32 @@ __device__ __forceinline__ O poolResult(PoolAcc<T> best, PoolAcc<T> sum, int cou
   }
 }
 
+// Walks the window whose top-left tap is (y0, x0): visit(iy, ix) for every tap inside the input,
+// row-major as the CPU visits them (so FP32 sums round identically). Returns an average's
+// divisor: the taps inside the input (excludePad) or inside the padded input.
+template <class Visit>
+__device__ __forceinline__ int poolWindow(const PoolGeometry& g, int y0, int x0, bool excludePad,
+                                          Visit&& visit) {
+  int rowsIn = 0, rowsPad = 0, colsIn = 0, colsPad = 0;
+  for (int kx = 0; kx < g.kw; ++kx) {
+    const int ix = x0 + kx * g.dw;
+    colsIn += ix >= 0 && ix < g.W;
+    colsPad += ix >= -g.pw && ix < g.W + g.pew;
+  }
+  for (int ky = 0; ky < g.kh; ++ky) {
+    const int iy = y0 + ky * g.dh;
+    rowsPad += iy >= -g.ph && iy < g.H + g.peh;
+    if (iy < 0 || iy >= g.H) continue;
+    ++rowsIn;
+    for (int kx = 0; kx < g.kw; ++kx) {
+      const int ix = x0 + kx * g.dw;
+      if (ix < 0 || ix >= g.W) continue;
+      visit(iy, ix);
+    }
+  }
+  return excludePad ? rowsIn * colsIn : rowsPad * colsPad;
+}
+
 template <class T, class O>
 __global__ void cudaPoolingWindowKernel(const T* __restrict__ x, O* __restrict__ y,
                                         uint32_t outputs, PoolGeometry g, PoolMath m) {
@@ -110,27 +136,11 @@ __global__ void cudaPoolingWindowKernel(const T* __restrict__ x, O* __restrict__
   const T* xp = x + static_cast<size_t>(plane) * g.H * g.W;
   const int y0 = oh * g.sh - g.ph, x0 = ow * g.sw - g.pw;
   PoolAcc<T> best = poolLowest<T>(), sum = 0;
-  int rowsIn = 0, rowsPad = 0, colsIn = 0, colsPad = 0;
-  for (int kx = 0; kx < g.kw; ++kx) {
-    const int ix = x0 + kx * g.dw;
-    colsIn += ix >= 0 && ix < g.W;
-    colsPad += ix >= -g.pw && ix < g.W + g.pew;
-  }
-  for (int ky = 0; ky < g.kh; ++ky) {
-    const int iy = y0 + ky * g.dh;
-    rowsPad += iy >= -g.ph && iy < g.H + g.peh;
-    if (iy < 0 || iy >= g.H) continue;
-    ++rowsIn;
-    const T* row = xp + iy * g.W;
-    for (int kx = 0; kx < g.kw; ++kx) {
-      const int ix = x0 + kx * g.dw;
-      if (ix < 0 || ix >= g.W) continue;
-      const PoolAcc<T> v = poolLoad(row[ix]);
-      if (v > best) best = v;
-      sum += v;
-    }
-  }
-  const int count = m.excludePad ? rowsIn * colsIn : rowsPad * colsPad;
+  const int count = poolWindow(g, y0, x0, m.excludePad, [&](int iy, int ix) {
+    const PoolAcc<T> v = poolLoad(xp[iy * g.W + ix]);
+    if (v > best) best = v;
+    sum += v;
+  });
   y[i] = poolResult<T, O>(best, sum, count, m);
 }
 

@@ -72,31 +72,15 @@ __global__ void cudaPoolingNhwcKernel(const T* __restrict__ x, T* __restrict__ y
   float best[VEC], sum[VEC];
 #pragma unroll
   for (int j = 0; j < VEC; ++j) best[j] = -FLT_MAX, sum[j] = 0.f;
-  int rowsIn = 0, rowsPad = 0, colsIn = 0, colsPad = 0;
-  for (int kx = 0; kx < g.kw; ++kx) {
-    const int ix = x0 + kx * g.dw;
-    colsIn += ix >= 0 && ix < g.W;
-    colsPad += ix >= -g.pw && ix < g.W + g.pew;
-  }
-  for (int ky = 0; ky < g.kh; ++ky) {
-    const int iy = y0 + ky * g.dh;
-    rowsPad += iy >= -g.ph && iy < g.H + g.peh;
-    if (iy < 0 || iy >= g.H) continue;
-    ++rowsIn;
-    const T* row = x + (static_cast<size_t>(b) * g.H + iy) * g.W * channels + c;
-    for (int kx = 0; kx < g.kw; ++kx) {
-      const int ix = x0 + kx * g.dw;
-      if (ix < 0 || ix >= g.W) continue;
-      float v[VEC];
-      loadVec<T, VEC>(row + static_cast<size_t>(ix) * channels, v);
+  const int count = poolWindow(g, y0, x0, m.excludePad, [&](int iy, int ix) {
+    float v[VEC];
+    loadVec<T, VEC>(x + ((static_cast<size_t>(b) * g.H + iy) * g.W + ix) * channels + c, v);
 #pragma unroll
-      for (int j = 0; j < VEC; ++j) {
-        if (v[j] > best[j]) best[j] = v[j];
-        sum[j] += v[j];
-      }
+    for (int j = 0; j < VEC; ++j) {
+      if (v[j] > best[j]) best[j] = v[j];
+      sum[j] += v[j];
     }
-  }
-  const int count = m.excludePad ? rowsIn * colsIn : rowsPad * colsPad;
+  });
   float out[VEC];
 #pragma unroll
   for (int j = 0; j < VEC; ++j) out[j] = layers::poolResult<T, float>(best[j], sum[j], count, m);
