@@ -65,12 +65,12 @@ struct TimingData {
   }
 };
 
-// kLaunchesPerSample enqueues captured into an instantiated graph, or null where the kernel
-// cannot be captured (the capture is then ended and its error cleared).
-cudaGraphExec_t captureLaunches(Kernel& k, TimingData& data, cudaStream_t stream) {
+// kLaunchesPerSample enqueues captured into an instantiated graph, or an empty handle where
+// the kernel cannot be captured (the capture is then ended and its error cleared).
+GraphExecHandle captureLaunches(Kernel& k, TimingData& data, cudaStream_t stream) {
   if (cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
     cudaGetLastError();
-    return nullptr;
+    return {};
   }
   bool enqueued = true;
   try {
@@ -78,15 +78,15 @@ cudaGraphExec_t captureLaunches(Kernel& k, TimingData& data, cudaStream_t stream
   } catch (const Error&) {
     enqueued = false;
   }
-  cudaGraph_t graph = nullptr;
-  const cudaError_t ended = cudaStreamEndCapture(stream, &graph);
+  cudaGraph_t captured = nullptr;
+  const cudaError_t ended = cudaStreamEndCapture(stream, &captured);
+  const GraphHandle graph(captured);
   cudaGraphExec_t exec = nullptr;
   if (enqueued && ended == cudaSuccess && graph &&
-      cudaGraphInstantiate(&exec, graph, 0) != cudaSuccess)
+      cudaGraphInstantiate(&exec, graph.get(), 0) != cudaSuccess)
     exec = nullptr;
-  if (graph) cudaGraphDestroy(graph);
   cudaGetLastError();  // a failed capture is not an error of the next tactic
-  return exec;
+  return GraphExecHandle(exec);
 }
 
 // Median time of one launch in microseconds.
@@ -95,15 +95,9 @@ double timeKernel(Kernel& k, TimingData& data, int iterations, cudaStream_t stre
   data.args.workspace = workspace.get();
   k.enqueue(data.args);
   checkCuda(cudaStreamSynchronize(stream), "warm-up run");
-  cudaGraphExec_t graph = captureLaunches(k, data, stream);
-  struct GraphGuard {
-    cudaGraphExec_t g;
-    ~GraphGuard() {
-      if (g) cudaGraphExecDestroy(g);
-    }
-  } guard{graph};
+  const GraphExecHandle graph = captureLaunches(k, data, stream);
   if (graph) {
-    checkCuda(cudaGraphLaunch(graph, stream), "tactic timing graph warm-up");
+    checkCuda(cudaGraphLaunch(graph.get(), stream), "tactic timing graph warm-up");
     checkCuda(cudaStreamSynchronize(stream), "tactic timing graph warm-up");
   }
   Event start = Event::create("tactic timing"), stop = Event::create("tactic timing");
@@ -111,7 +105,7 @@ double timeKernel(Kernel& k, TimingData& data, int iterations, cudaStream_t stre
   for (int it = 0; it < iterations; ++it) {
     checkCuda(cudaEventRecord(start.get(), stream), "cudaEventRecord");
     if (graph)
-      checkCuda(cudaGraphLaunch(graph, stream), "tactic timing graph replay");
+      checkCuda(cudaGraphLaunch(graph.get(), stream), "tactic timing graph replay");
     else
       for (int r = 0; r < kLaunchesPerSample; ++r) k.enqueue(data.args);
     checkCuda(cudaEventRecord(stop.get(), stream), "cudaEventRecord");
