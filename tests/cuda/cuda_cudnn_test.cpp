@@ -104,8 +104,15 @@ TEST(CudaCudnn, LoaderFindsCudnn9OrSaysWhy) {
     EXPECT_EQ(cudnnVersionText(), "");
     std::printf("  cuDNN unavailable: %s\n", cudnnUnavailableReason().c_str());
   }
-  EXPECT_NE(findKernel(kFp32), nullptr);
-  EXPECT_NE(findKernel(kFp16), nullptr);
+  // The candidates report it, so that a plan naming them fails to load saying why.
+  for (const char* name : {kFp32, kFp16}) {
+    const Candidate* k = findKernel(name);
+    ASSERT_NE(k, nullptr) << name;
+    ASSERT_NE(k->unavailableReason, nullptr) << name;
+    EXPECT_EQ(k->unavailableReason(), cudnnUnavailableReason()) << name;
+  }
+  // The own kernels depend on no run-time library.
+  EXPECT_EQ(findKernel("cuda_conv2d_fp32_implicit_gemm")->unavailableReason, nullptr);
 }
 
 TEST(CudaCudnn, Fp32EveryAlgorithmMatchesReference) {

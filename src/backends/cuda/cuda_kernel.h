@@ -54,6 +54,9 @@ struct Candidate {
   // Throws int8rt::Error for a config string it cannot parse (a corrupt plan).
   std::unique_ptr<Kernel> (*create)(const KernelSetup& setup, const std::string& config);
   FormatRule formats = FormatRule::kLinearOnly;
+  // Where the candidate depends on a library loaded at run time (cuDNN): "" when it is usable
+  // here, else one line saying why not, for the error of a plan that names it. Null: always "".
+  const std::string& (*unavailableReason)() = nullptr;
 };
 
 // Whether the setup's tensor formats are ones the rule allows.

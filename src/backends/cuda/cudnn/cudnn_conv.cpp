@@ -287,9 +287,9 @@ std::unique_ptr<Kernel> createP(const KernelSetup& s, const std::string& config)
 std::vector<Candidate> cudnnConvolutionCandidates() {
   return {
       {nameOf(Prec::kFp16), LayerKind::kCONVOLUTION, DataType::kHALF, supportsP<Prec::kFp16>,
-       configsP<Prec::kFp16>, createP<Prec::kFp16>},
+       configsP<Prec::kFp16>, createP<Prec::kFp16>, FormatRule::kLinearOnly, cudnnUnavailableReason},
       {nameOf(Prec::kFp32), LayerKind::kCONVOLUTION, DataType::kFLOAT, supportsP<Prec::kFp32>,
-       configsP<Prec::kFp32>, createP<Prec::kFp32>},
+       configsP<Prec::kFp32>, createP<Prec::kFp32>, FormatRule::kLinearOnly, cudnnUnavailableReason},
   };
 }
 

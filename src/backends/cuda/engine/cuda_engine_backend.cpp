@@ -54,6 +54,11 @@ CudaEngineBackend::CudaEngineBackend(const EngineImpl& engine, const std::string
     if (k->kind != l.kind())
       fail(source, ": corrupt plan: kernel '", k->name, "' does not implement ",
            layerKindName(l.kind()), " layer '", l.name, "'");
+    // A kernel of a library this machine cannot load (a plan built where cuDNN was present).
+    const std::string missing = k->unavailableReason ? k->unavailableReason() : std::string();
+    if (!missing.empty())
+      fail(source, ": layer '", l.name, "' uses CUDA kernel '", k->name, "', unavailable here: ",
+           missing);
     KernelSetup setup = makeKernelSetup(plan, i, engine.maxShapes());
     if (!accepts(*k, setup, device))
       fail(source, ": CUDA kernel '", k->name, "' cannot run layer '", l.name, "' on this GPU (",
