@@ -267,6 +267,30 @@ TEST(CudaConv, Int8PatchFusedPoolAndFloatInputMatchReference) {
   }
 }
 
+// A plan's configuration string for the patch kernel is one of the strings configs() offers;
+// anything else (a corrupt plan) is a clear error. No GPU needed: the string is checked before
+// anything touches the device.
+TEST(CudaConv, Int8PatchRejectsUnknownConfigurations) {
+  const ConvCase& cc = cases()[1];
+  const Layer layer = makeConvLayer(cc, 11);
+  KernelSetup s = typedSetup(layer, cc, DataType::kINT8, DataType::kINT8);
+  s.inputScales = {0.02f};
+  s.outputScales = {0.1f};
+  const Candidate* k = findKernel(kPatch);
+  ASSERT_NE(k, nullptr);
+  for (const char* bad : {"garbage", "rows0", "rows-8", "rows8,w16", "rows8,hwc,w8", "rows8,w8,hwc,x",
+                          "rows100000"}) {
+    try {
+      k->create(s, bad);
+      ADD_FAILURE() << "'" << bad << "' was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("has no configuration '" + std::string(bad) + "'"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(CudaConv, FusedPoolIsRefusedByTheOtherKernels) {
   I8RT_REQUIRE_GPU();
   const ConvCase& cc = cases()[1];
