@@ -56,7 +56,7 @@ for step in $steps; do
         "$build/bin/int8rt" build --device cuda --model models/lenet/lenet.onnx "${flags[@]}" \
           --output "/tmp/lenet_$p.plan" > "$out/build_$p.log" 2>&1 || { echo "build $p failed"; tail -3 "$out/build_$p.log"; }
         "$build/bin/int8rt" inspect --plan "/tmp/lenet_$p.plan" > "$out/inspect_$p.log" 2>&1
-        ncu --clock-control none --launch-skip 10 --launch-count 25 --csv \
+        ncu --clock-control none --cache-control none --launch-skip 10 --launch-count 25 --csv \
           --metrics gpu__time_duration.sum,launch__registers_per_thread,launch__grid_size,launch__block_size,sm__warps_active.avg.pct_of_peak_sustained_active \
           "$build/bin/int8rt" score --plan "/tmp/lenet_$p.plan" --batches "$batches" --start 600 --count 8 \
           > "$out/ncu_$p.csv" 2> "$out/ncu_$p.err"

@@ -86,6 +86,7 @@ __device__ __forceinline__ void issuePatchCopy(const PatchLaunch& l, unsigned ch
   const int first = (bd.row0 * g.strideH - g.padH) * g.w;  // the patch's first element in a plane
   const int wordsPerChan = g.patchH * g.w / 4;
   const float inv = 1.f / static_cast<float>(wordsPerChan);
+#pragma unroll 1
   for (int i = tid; i < g.cg * wordsPerChan; i += kThreads) {
     const int c = fastDiv(i, inv), j = i - c * wordsPerChan;
     const int off = first + 4 * j;
@@ -111,6 +112,7 @@ __device__ __forceinline__ void gatherPatch(const PatchLaunch& l, int8_t* patch,
   const int iy0 = bd.row0 * g.strideH - g.padH;
   const int perChan = g.patchH * g.patchW;
   const float invChan = 1.f / static_cast<float>(perChan), invW = 1.f / static_cast<float>(g.patchW);
+#pragma unroll 1
   for (int i = tid; i < g.cg * perChan; i += kThreads) {
     const int c = fastDiv(i, invChan), rem = i - c * perChan;
     const int py = fastDiv(rem, invW), px = rem - py * g.patchW;
@@ -142,6 +144,7 @@ __device__ __forceinline__ void gatherPatchHwc(const PatchLaunch& l, int8_t* pat
   if (g.padW == 0 && g.patchW == g.w && g.w % 4 == 0) {
     const int wq = g.w / 4, perChan = g.patchH * wq;
     const float invChan = 1.f / static_cast<float>(perChan), invW = 1.f / static_cast<float>(wq);
+#pragma unroll 1
     for (int i = tid; i < g.cg * perChan; i += kThreads) {
       const int c = fastDiv(i, invChan), rem = i - c * perChan;
       const int py = fastDiv(rem, invW), px = 4 * (rem - py * wq);
@@ -191,14 +194,17 @@ __global__ void __launch_bounds__(32 * kWarps, 16 / kWarps) convInt8PatchKernel(
     const int chunksPerRow = kp / 16;
     const uint4* src = reinterpret_cast<const uint4*>(l.weights + group * l.weightGroupStride);
     const float inv = 1.f / static_cast<float>(chunksPerRow);
+#pragma unroll 1
     for (int i = tid; i < g.mRows * chunksPerRow; i += kThreads) {
       const int row = fastDiv(i, inv), ch = i - row * chunksPerRow;
       cpAsync16(sW + row * wStride + 16 * ch, src + i, true);
     }
     const uint4* tsrc = reinterpret_cast<const uint4*>(l.taps);
+#pragma unroll 1
     for (int i = tid; i < kp / 8; i += kThreads)
       cpAsync16(smem + tapsAt + 16 * i, tsrc + i, true);
     const int nq = (g.rows / g.poolH) * g.pw;
+#pragma unroll 1
     for (int q = tid; q < nq; q += kThreads) {
       const int qy = q / g.pw, qx = q - qy * g.pw;
       sQOff[q] = qy * g.poolH * g.ow + qx * g.poolW;
@@ -246,6 +252,7 @@ __global__ void __launch_bounds__(32 * kWarps, 16 / kWarps) convInt8PatchKernel(
       patch = sPatch;
     } else if (kFloatIn) {
       const float4* raw = reinterpret_cast<const float4*>(sRaw0 + buf * g.rawBytes);
+#pragma unroll 1
       for (int i = tid; i < g.patchBytes / 4; i += kThreads) {
         const float4 f = raw[i];
         reinterpret_cast<uint32_t*>(sPatch)[i] =
@@ -260,7 +267,7 @@ __global__ void __launch_bounds__(32 * kWarps, 16 / kWarps) convInt8PatchKernel(
     // A 2x2 pool is taken in registers when each warp chunk has pairs of 8-column blocks: block
     // 2j holds the top row and block 2j + 1 the bottom row of windows 4j..4j+3 of the chunk, so
     // accumulator columns 2 tig, 2 tig + 1 of both blocks are one window (window tig).
-    const bool regPool = NI >= 2 && g.poolH == 2 && g.poolW == 2;
+    const bool regPool = NI >= 2 && g.poolH == 2 && g.poolW == 2 && !g.activateBeforePool;
     const int windows = (rowsHere / 2) * g.pw;  // regPool: pooled outputs per channel of the band
     const int chunks = regPool ? (windows + 2 * NI - 1) / (2 * NI) : (columns + kChunk - 1) / kChunk;
     const int kTiles = kp / 32;
@@ -336,9 +343,8 @@ __global__ void __launch_bounds__(32 * kWarps, 16 / kWarps) convInt8PatchKernel(
     // The epilogue of one warp chunk's accumulators into the band tile sOut.
     auto epilogueChunk = [&](int chunk, const int (&acc)[MI][NI][4]) {
       // Accumulators: c0, c1 at row gid, columns 2 tig, 2 tig + 1; c2, c3 at row gid + 8.
-      auto epilogue = [&](int acc0, float m, float b) {
-        return activatePatch(__fmaf_rn(static_cast<float>(acc0), m, b), l.epi.act);
-      };
+      // The activation waits for the store pass (once per stored output, not unrolled here).
+      auto epilogue = [&](int acc0, float m, float b) { return __fmaf_rn(static_cast<float>(acc0), m, b); };
       if (regPool) {
 #pragma unroll
         for (int j = 0; j < NI / 2; ++j) {
@@ -354,7 +360,7 @@ __global__ void __launch_bounds__(32 * kWarps, 16 / kWarps) convInt8PatchKernel(
               const int* bottom = acc[mi][2 * j + 1];
               float v;
               if (l.poolOnAccumulators) {
-                // The epilogue is non-decreasing in acc: its max is the epilogue of the max.
+                // fmaf with mult >= 0 is non-decreasing in acc: its max is that of the max.
                 v = epilogue(max(max(top[2 * h], top[2 * h + 1]), max(bottom[2 * h], bottom[2 * h + 1])),
                              mult[mi][h], bias[mi][h]);
               } else {
@@ -384,44 +390,45 @@ __global__ void __launch_bounds__(32 * kWarps, 16 / kWarps) convInt8PatchKernel(
           }
       }
     };
-    if (g.kParts == 1) {
-      for (int chunk = warp; chunk < chunks; chunk += kWarps) {
-        int acc[MI][NI][4];
-        computeChunk(chunk, 0, kTiles, acc);
-        epilogueChunk(chunk, acc);
-      }
-    } else {
-      // Few chunks (a small band): warp = part * splitChunks + chunk takes the part's share of
-      // the k tiles; parts 1.. leave their int32 partial sums in shared memory and part 0 adds
-      // them (integer sums: exact in any order) before the epilogue.
+    // Warp chunks in rounds of `stride`; with a split reduction (kParts > 1, one round) warp
+    // part * stride + chunk takes the part's share of the k tiles, parts 1.. leave their int32
+    // partial sums in shared memory and part 0 adds them (integer sums: exact in any order).
+    // One call site each for the MMA loop and the epilogue keeps the cold code short.
+    {
       constexpr int kAccWords = MI * NI * 4;
-      const int part = warp / g.splitChunks, chunk = warp - part * g.splitChunks;
-      const bool active = part < g.kParts && chunk < chunks;
-      int acc[MI][NI][4];
-      if (active) {
-        computeChunk(chunk, part * kTiles / g.kParts, (part + 1) * kTiles / g.kParts, acc);
-        if (part > 0) {
-          int* red = sRed + ((part - 1) * g.splitChunks + chunk) * kAccWords * 32 + lane;
+      const bool split = g.kParts > 1;
+      const int stride = split ? g.splitChunks : kWarps;
+      const int part = warp / stride, slot = warp - part * stride;
+      for (int base = 0; base < chunks; base += stride) {
+        const int chunk = base + slot;
+        const bool active = part < g.kParts && chunk < chunks;
+        int acc[MI][NI][4];
+        if (active) computeChunk(chunk, part * kTiles / g.kParts, (part + 1) * kTiles / g.kParts, acc);
+        if (split) {
+          if (active && part > 0) {
+            int* red = sRed + ((part - 1) * stride + slot) * kAccWords * 32 + lane;
 #pragma unroll
-          for (int mi = 0; mi < MI; ++mi)
+            for (int mi = 0; mi < MI; ++mi)
 #pragma unroll
-            for (int ni = 0; ni < NI; ++ni)
+              for (int ni = 0; ni < NI; ++ni)
 #pragma unroll
-              for (int e = 0; e < 4; ++e) red[((mi * NI + ni) * 4 + e) * 32] = acc[mi][ni][e];
+                for (int e = 0; e < 4; ++e) red[((mi * NI + ni) * 4 + e) * 32] = acc[mi][ni][e];
+          }
+          __syncthreads();
+          if (active && part == 0) {
+            for (int p = 1; p < g.kParts; ++p) {
+              const int* src = sRed + ((p - 1) * stride + slot) * kAccWords * 32 + lane;
+#pragma unroll
+              for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+                for (int ni = 0; ni < NI; ++ni)
+#pragma unroll
+                  for (int e = 0; e < 4; ++e) acc[mi][ni][e] += src[((mi * NI + ni) * 4 + e) * 32];
+            }
+          }
         }
-      }
-      __syncthreads();
-      if (active && part == 0) {
-        for (int p = 1; p < g.kParts; ++p) {
-          const int* red = sRed + ((p - 1) * g.splitChunks + chunk) * kAccWords * 32 + lane;
-#pragma unroll
-          for (int mi = 0; mi < MI; ++mi)
-#pragma unroll
-            for (int ni = 0; ni < NI; ++ni)
-#pragma unroll
-              for (int e = 0; e < 4; ++e) acc[mi][ni][e] += red[((mi * NI + ni) * 4 + e) * 32];
-        }
-        epilogueChunk(chunk, acc);
+        if (active && part == 0) epilogueChunk(chunk, acc);
+        if (split) __syncthreads();  // the partial sums are read before the next round writes
       }
     }
     __syncthreads();
@@ -433,42 +440,46 @@ __global__ void __launch_bounds__(32 * kWarps, 16 / kWarps) convInt8PatchKernel(
     const int planeOut = g.ph * g.pw;
     const int outBase = (b * g.k + group * g.kg) * planeOut + (row0 / g.poolH) * g.pw;
     const bool pooled = g.poolH * g.poolW > 1 && !regPool;  // else sOut holds the outputs
+    // sOut holds fmaf(acc, mult, bias) before the activation: a non-decreasing activation
+    // commutes with the max (one activation per output); any other one (activateBeforePool)
+    // is applied to each element of the window first.
     auto windowMax = [&](int m, int q) {
       const float* src = sOut + m * g.outStride + (pooled ? sQOff[q] : q);
-      if (!pooled) return src[0];
+      if (!pooled) return activatePatch(src[0], l.epi.act);
+      if (g.activateBeforePool) {
+        float v = activatePatch(src[0], l.epi.act);
+        for (int dy = 0; dy < g.poolH; ++dy)
+          for (int dx = 0; dx < g.poolW; ++dx) v = fmaxf(v, activatePatch(src[dy * g.ow + dx], l.epi.act));
+        return v;
+      }
       float v = src[0];
       for (int dy = 0; dy < g.poolH; ++dy)
         for (int dx = 0; dx < g.poolW; ++dx) v = fmaxf(v, src[dy * g.ow + dx]);
-      return v;
+      return activatePatch(v, l.epi.act);
     };
-    if (nq % 4 == 0 && planeOut % 4 == 0 && outBase % 4 == 0) {
-      const int nv = nq / 4;
-      const float inv = 1.f / static_cast<float>(nv);
-      for (int i = tid; i < g.kg * nv; i += kThreads) {
-        const int m = fastDiv(i, inv), q = 4 * (i - m * nv);
-        float v[4];
-#pragma unroll
-        for (int e = 0; e < 4; ++e) v[e] = windowMax(m, q + e);
-        const int idx = outBase + m * planeOut + q;
-        if (l.epi.outInt8) {
-          const float s = l.epi.outInvScale;
-          *reinterpret_cast<uint32_t*>(static_cast<int8_t*>(l.y) + idx) =
-              packBytes(requantize(v[0], s), requantize(v[1], s), requantize(v[2], s), requantize(v[3], s));
-        } else {
-          *reinterpret_cast<float4*>(static_cast<float*>(l.y) + idx) = make_float4(v[0], v[1], v[2], v[3]);
-        }
-      }
-    } else {
-      const float inv = 1.f / static_cast<float>(nq);
-      for (int i = tid; i < g.kg * nq; i += kThreads) {
-        const int m = fastDiv(i, inv), q = i - m * nq;
-        const float v = windowMax(m, q);
-        const int idx = outBase + m * planeOut + q;
+    // One loop for both widths (a single, rolled copy of the window walk and the activation):
+    // 4 outputs per item make one 32-bit store of an INT8 row.
+    const int vec = nq % 4 == 0 && planeOut % 4 == 0 && outBase % 4 == 0 ? 4 : 1;
+    const int nv = nq / vec;
+    const float inv = 1.f / static_cast<float>(nv);
+#pragma unroll 1
+    for (int i = tid; i < g.kg * nv; i += kThreads) {
+      const int m = fastDiv(i, inv), q = vec * (i - m * nv);
+      const int idx = outBase + m * planeOut + q;
+      uint32_t word = 0;
+#pragma unroll 1
+      for (int e = 0; e < vec; ++e) {
+        const float v = windowMax(m, q + e);
         if (l.epi.outInt8)
-          static_cast<int8_t*>(l.y)[idx] = requantize(v, l.epi.outInvScale);
+          word |= static_cast<uint32_t>(static_cast<uint8_t>(requantize(v, l.epi.outInvScale))) << (8 * e);
         else
-          static_cast<float*>(l.y)[idx] = v;
+          static_cast<float*>(l.y)[idx + e] = v;
       }
+      if (!l.epi.outInt8) continue;
+      if (vec == 4)
+        *reinterpret_cast<uint32_t*>(static_cast<int8_t*>(l.y) + idx) = word;
+      else
+        static_cast<int8_t*>(l.y)[idx] = static_cast<int8_t>(word);
     }
   }
 }

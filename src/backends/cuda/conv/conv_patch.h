@@ -54,6 +54,11 @@ struct PatchGeometry {
   // Without it cgPad is 1 and the reduction is ordered (c, r, s).
   bool hwc = false;
   int cgPad = 1;
+  // The kernel applies the activation in its store pass, once per stored output, after the
+  // fused pool's max: exact for a non-decreasing activation (max commutes with it). Any other
+  // activation with a fused pool (this flag) is applied to each element of the window first,
+  // and the pool is then not taken in registers.
+  bool activateBeforePool = false;
 };
 
 struct PatchLaunch {
@@ -65,8 +70,9 @@ struct PatchLaunch {
   int weightGroupStride = 0;             // mPadded * reductionPadded
   const void* x = nullptr;               // int8, or float quantized on load (inScale > 0)
   bool xFloat = false;
-  // The epilogue (fmaf with mult >= 0, a non-decreasing activation) commutes with max: a fused
-  // pool may take the max of the int32 accumulators and run the epilogue once.
+  // fmaf(acc, mult, bias) with every mult >= 0 is non-decreasing in acc, so it commutes with
+  // max: a pool taken in registers may take the max of the int32 accumulators (the activation
+  // comes later, in the store pass; see PatchGeometry::activateBeforePool).
   bool poolOnAccumulators = false;
   float inScale = 0.f;
   void* y = nullptr;

@@ -75,8 +75,7 @@ class PatchConvKernel final : public Kernel {
     launch_.epi.outInvScale = ep.outInvScale;
     bool multNonNegative = true;
     for (float m : ep.mult) multNonNegative = multNonNegative && m >= 0.f;
-    launch_.poolOnAccumulators =
-        multNonNegative && launch_.epi.act.linear && launch_.epi.act.slope >= 0.f;
+    launch_.poolOnAccumulators = multNonNegative;
     launch_.xFloat = floatInput(s);
     launch_.inScale = s.inputScales[0];
     const int perSm = conv::preparePatchConv(g, launch_.xFloat);

@@ -89,7 +89,9 @@ PatchGeometry makePatchGeometry(const KernelSetup& s, const PatchVariant& v) {
   // The kernel's warp chunks of a full band (its mirror: NI column blocks of 8 per chunk; with
   // a 2x2 pool taken in registers, 2 NI windows per chunk).
   const int mi = g.mRows / 16, ni = mi >= 8 ? 1 : 8 / mi, warps = g.warps;
-  const bool regPool = ni >= 2 && g.poolH == 2 && g.poolW == 2;
+  const ConvActivation act = makeConvActivation(p.activation);
+  g.activateBeforePool = g.poolH * g.poolW > 1 && !(act.linear && act.slope >= 0.f);
+  const bool regPool = ni >= 2 && g.poolH == 2 && g.poolW == 2 && !g.activateBeforePool;
   const int chunks = regPool ? ((g.rows / 2) * g.pw + 2 * ni - 1) / (2 * ni)
                              : (g.rows * g.ow + 8 * ni - 1) / (8 * ni);
   if (split && chunks < warps) {
