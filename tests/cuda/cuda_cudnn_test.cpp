@@ -236,7 +236,9 @@ TEST(CudaCudnn, EveryAlgorithmRunsInsideACudaGraph) {
           k->enqueue(a);
           checkCuda(cudaStreamSynchronize(stream), "plain run");
           checkCuda(cudaMemcpy(plain.bytes.data(), out.get(), out.bytes(), cudaMemcpyDeviceToHost), "download");
-          checkCuda(cudaMemset(out.get(), 0xFF, out.bytes()), "poison");
+          // On the test's stream: a non-blocking stream does not wait for the legacy default
+          // stream, so a plain cudaMemset could still be running when the graph writes.
+          checkCuda(cudaMemsetAsync(out.get(), 0xFF, out.bytes(), stream), "poison");
           cudaGraph_t graph = nullptr;
           cudaGraphExec_t exec = nullptr;
           checkCuda(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "begin capture");
