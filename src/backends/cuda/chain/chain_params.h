@@ -1,0 +1,104 @@
+// The plain-data launch of the fused INT8 chain kernel (chain_kernel.cu), shared by the host
+// (chain_setup.cpp, C++20) and the kernel (C++17): only ints, floats and pointers.
+//
+// A chain is a run of consecutive INT8 layers, each the only reader of the one before: zero or
+// more convolutions (each with its fused max pool), pure reshapes (no work: NCHW flattens in
+// place), then one or more fully connected layers, the last of them with its fused softmax or
+// not. The whole chain runs as one kernel:
+// - one CTA per image runs every convolution out of shared memory: the image (or the previous
+//   convolution's pooled output) sits in a zero-bordered INT8 plane, the IMMA implicit GEMM
+//   gathers its columns from there, the int32 accumulators go to shared memory, and a store
+//   pass applies the epilogue, the pool, the activation and the requantization while it writes
+//   the next plane;
+// - the fully connected layers but the last are split by output rows over a thread-block
+//   cluster of `cluster` CTAs (= images): each CTA gathers the cluster's input vectors through
+//   distributed shared memory and computes its slice of rows for all of them (each weight is
+//   read once per cluster, not once per image);
+// - the last fully connected layer is computed by each CTA for its own image, which gathers
+//   its vector from the slices, then writes the chain's output.
+// Every weight, tap table and epilogue constant is staged by cp.async before the kernel waits
+// for the previous one (programmatic dependent launch), so only the input read is exposed.
+#pragma once
+#include <cstdint>
+
+#include "backends/cuda/conv/conv_params.h"
+
+namespace int8rt::cuda::chain {
+
+constexpr int kMaxConv = 4;
+constexpr int kMaxFc = 4;
+constexpr int kWarps = 16;  // one CTA per image and SM: all of the SM's schedulers, 4 warps each
+constexpr int kThreads = 32 * kWarps;
+constexpr int kMaxCluster = 8;            // the portable cluster size
+constexpr int kSmemLimit = 227 * 1024;    // sm_90's opt-in maximum per CTA
+
+// An INT8 activation plane in shared memory: c channels of hp x wp bytes, the value of channel
+// ci at (iy, ix) at ci * hp * wp + (iy + padH) * wp + ix + padW; positions outside the h x w
+// image are zeros (the next convolution's padding). `bytes` (a multiple of 16) covers at least
+// c * hp * wp; bytes past that are zeros too (a fully connected layer's padded features). A
+// fully connected input vector is the plane c x 1 x 1, or a convolution's h x w plane read flat
+// (NCHW order: flattening needs no copy).
+struct Plane {
+  int c = 0, h = 0, w = 0;
+  int hp = 0, wp = 0, padH = 0, padW = 0;
+  int bytes = 0;
+  int offset = 0;  // in shared memory
+};
+
+struct ConvStage {
+  Plane in, out;                  // out: the next convolution's input, or the first vector
+  int k = 0;                      // output channels
+  int oh = 0, ow = 0, strideH = 1, strideW = 1;
+  int poolH = 1, poolW = 1;       // fused max pool (1 x 1: none); stored plane oh/poolH x ow/poolW
+  int kp = 0;                     // reduction (c, r, s) padded to 32
+  int mi = 1;                     // 16-row M tiles (1, 2, 4 or 8): 16 mi >= k
+  int chunks = 0, parts = 1;      // column chunks of 8 NI columns; k-split parts per chunk
+  int accStride = 0;              // int32 accumulators per channel row (>= oh * ow, 8 mod 32)
+  const int8_t* weights = nullptr;  // [16 mi][kp], zeros past k and the reduction
+  const uint16_t* taps = nullptr;   // [kp / 32][4][8] offsets of the B fragment bytes in `in`
+  const float* consts = nullptr;    // [mult: constStride][bias: constStride]
+  int constStride = 0;              // k rounded up to 4
+  conv::ConvActivation act;         // linear (NONE, RELU, LEAKY_RELU, CLIP), slope >= 0 if pooled
+  float outInvScale = 1.f;
+  int wOffset = 0, tapsOffset = 0, constsOffset = 0;  // staged copies in shared memory
+};
+
+struct FcStage {
+  int f = 0, fpad = 0;            // input features, padded to 32
+  int k = 0;                      // outputs
+  // Split stages: rows per CTA (a multiple of 16; rows * cluster >= k); the last stage: k.
+  int rows = 0;
+  bool last = false;
+  int mTiles = 0, parts = 1;      // split stages: 16-row tiles and k-split parts per tile
+  const int8_t* weights = nullptr;  // split: [cluster][rows][fpad]; last: [k][fpad]
+  const float* consts = nullptr;    // [mult: constStride][bias: constStride] (split: per CTA slice)
+  int constStride = 0;              // split: rows; last: k rounded up to 4
+  conv::ConvActivation act;
+  bool outInt8 = true;            // split stages: always (the next stage reads INT8)
+  float outInvScale = 1.f;
+  bool softmax = false;           // last stage only, FP32 output
+  int wOffset = 0, constsOffset = 0;
+  int wStride = 0;                // bytes per staged weight row (fpad + 16 for split stages)
+};
+
+struct ChainLaunch {
+  ConvStage conv[kMaxConv];
+  FcStage fc[kMaxFc];
+  int nConv = 0, nFc = 0;
+  int cluster = 1;                // CTAs (images) per cluster; 1 without a split stage
+  Plane input;                    // the first stage's input plane (a conv's, or the vector)
+  int planeOffset[2] = {0, 0};    // the two ping-pong planes of the convolutions
+  int firstVectorOffset = 0;      // the first fully connected stage's input (a plane, flat)
+  int accOffset = 0;              // int32 accumulators (largest stage)
+  int gatherOffset = 0, gatherStride = 0;  // split stages: [cluster][fpad + 16] gathered inputs
+  int sliceOffset[2] = {0, 0};    // split stages' outputs [cluster][rows], ping-pong
+  int vectorOffset = 0;           // the last stage's input vector [fpad]
+  int smemBytes = 0;
+  const void* x = nullptr;        // [batch][input.c * input.h * input.w], INT8 or FP32
+  bool xFloat = false;
+  float inScale = 0.f;            // FP32 input: quantized on load with this scale
+  void* y = nullptr;              // [batch][last k], FP32 or INT8
+  int batch = 0;
+};
+
+}  // namespace int8rt::cuda::chain
