@@ -5,6 +5,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "backends/cpu/kernel.h"
 
@@ -48,5 +49,19 @@ struct CudaTactic {
 };
 CudaTactic chooseTactic(const KernelSetup& setup, DataType precision, int timingIterations,
                         const std::string& forced, bool alwaysTime = false);
+
+// A run of consecutive layers (setups at the max batch, each layer reading the one before) as
+// one fused kernel, kChainKernel (backends/cuda/chain/): `rejection` says why it cannot run
+// them ("" when it can); otherwise the best configuration's time and, in the same way, the time
+// of the run's own kernels (kernels[i] with configs[i]; reshape_alias launches nothing) as one
+// CUDA graph, so that the builder keeps the faster.
+inline constexpr const char* kChainKernel = "cuda_int8_chain";
+struct CudaChain {
+  std::string rejection;
+  std::string config;
+  double chainMicroseconds = 0, layersMicroseconds = 0;
+};
+CudaChain timeChain(const std::vector<KernelSetup>& layers, const std::vector<std::string>& kernels,
+                    const std::vector<std::string>& configs, int timingIterations);
 
 }  // namespace int8rt::cudabridge

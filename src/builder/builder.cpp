@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "backends/cuda_bridge.h"
+#include "builder/chains.h"
 #include "builder/device_fusions.h"
 #include "builder/layout.h"
 #include "builder/memory_planner.h"
@@ -182,11 +183,18 @@ PlanData buildPlan(const Network& input, const BuilderConfig& config, bool optim
     say(config, m.str());
   }
 
-  // 5. Memory.
+  // 4b. Runs of layers one fused kernel runs faster (CUDA INT8 chains).
+  std::vector<FusedRun> fused;
+  if (optimize) fused = fuseChains(plan, shapes, config, [&](const std::string& m) { say(config, m); });
+
+  // 5. Memory. A fused run writes its output when its first layer runs, and reads its input
+  //    until then: both live across the whole run.
   std::vector<int64_t> bytes(n.nbTensors());
   for (int t = 0; t < n.nbTensors(); ++t)
     bytes[t] = volume(shapes[t]) * static_cast<int64_t>(elementSize(plan.tensorTypes[t]));
-  MemoryPlan mem = planMemory(n, bytes, inArena, aliasOf);
+  std::vector<std::pair<int, int>> spans;
+  for (const FusedRun& r : fused) spans.emplace_back(static_cast<int>(r.first), static_cast<int>(r.last));
+  MemoryPlan mem = planMemory(n, bytes, inArena, aliasOf, spans);
   plan.arenaOffsets = mem.offsets;
   plan.arenaBytes = mem.arenaBytes;
 

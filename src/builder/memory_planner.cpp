@@ -17,7 +17,8 @@ size_t elementSize(DataType t) {
 }
 
 MemoryPlan planMemory(const Network& net, const std::vector<int64_t>& bytes,
-                      const std::vector<bool>& inArena, const std::vector<TensorId>& aliasOf) {
+                      const std::vector<bool>& inArena, const std::vector<TensorId>& aliasOf,
+                      const std::vector<std::pair<int, int>>& fusedRuns) {
   constexpr int64_t kAlign = 64;
   size_t n = net.nbTensors();
   std::vector<int> first(n, -1), last(n, -1);
@@ -25,6 +26,10 @@ MemoryPlan planMemory(const Network& net, const std::vector<int64_t>& bytes,
   for (size_t i = 0; i < layers.size(); ++i) {
     for (TensorId t : layers[i].outputs) first[t] = static_cast<int>(i);
     for (TensorId t : layers[i].inputs) last[t] = std::max(last[t], static_cast<int>(i));
+  }
+  for (const auto& [from, to] : fusedRuns) {
+    for (TensorId t : layers.at(from).inputs) last[t] = std::max(last[t], to);
+    for (TensorId t : layers.at(to).outputs) first[t] = std::min(first[t], from);
   }
   // Each alias resolves to the tensor that owns the memory (chains of reshapes included);
   // the owner stays alive until its aliases' last readers. Aliases come after their owners.

@@ -30,6 +30,12 @@ constexpr uint32_t kPlanFormatVersion = 3;
 // arena memory (same offset): nothing runs for it. See plan/reshape_alias.h.
 inline constexpr const char* kReshapeAliasKernel = "reshape_alias";
 
+// Fused runs of layers (CUDA: cuda_int8_chain): the run's first layer names the fused kernel
+// with configuration "<kernel's own configuration>,layers=N", and the N - 1 layers after it
+// name kChainMemberKernel; nothing runs for them, and their outputs except the last are never
+// written (the first layer's kernel writes the last member's output).
+inline constexpr const char* kChainMemberKernel = "chain_member";
+
 struct PlanData {
   DeviceType device = DeviceType::kCPU;
   std::string requiredCpuFeatures;  // e.g. "avx2 fma": the loader refuses a CPU without them

@@ -48,4 +48,9 @@ CudaTactic chooseTactic(const KernelSetup& setup, DataType precision, int timing
   return cuda::chooseCudaTactic(setup, precision, timingIterations, forced, alwaysTime);
 }
 
+CudaChain timeChain(const std::vector<KernelSetup>& layers, const std::vector<std::string>& kernels,
+                    const std::vector<std::string>& configs, int timingIterations) {
+  return cuda::timeCudaChain(layers, kernels, configs, timingIterations);
+}
+
 }  // namespace int8rt::cudabridge

@@ -27,4 +27,9 @@ CudaTactic chooseTactic(const KernelSetup&, DataType, int, const std::string&, b
   fail(unavailableReason());
 }
 
+CudaChain timeChain(const std::vector<KernelSetup>&, const std::vector<std::string>&,
+                    const std::vector<std::string>&, int) {
+  return {unavailableReason(), "", 0, 0};
+}
+
 }  // namespace int8rt::cudabridge

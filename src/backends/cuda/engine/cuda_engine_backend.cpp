@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "backends/cuda/chain/chain_kernel_host.h"
+#include "backends/cuda/chain/chain_setup.h"
 #include "backends/cuda/engine/cuda_execution_context.h"
 #include "core/error.h"
 #include "plan/reshape_alias.h"
@@ -20,7 +22,49 @@ const DeviceInfo& requireArchitecture(int planSm, const std::string& source) {
   return d;
 }
 
+// "<kernel configuration>,layers=N" -> N (0 when absent or malformed) and the configuration.
+int chainLength(const std::string& config, std::string& kernelConfig) {
+  const size_t at = config.rfind(",layers=");
+  if (at == std::string::npos) return 0;
+  const std::string n = config.substr(at + 8);
+  if (n.empty() || n.size() > 4 || n.find_first_not_of("0123456789") != std::string::npos) return 0;
+  kernelConfig = config.substr(0, at);
+  return std::stoi(n);
+}
+
 }  // namespace
+
+std::unique_ptr<Kernel> CudaEngineBackend::createChain(const EngineImpl& engine, size_t first,
+                                                       const std::string& source) {
+  const PlanData& plan = engine.plan();
+  const Network& net = plan.network;
+  const Layer& head = net.layers()[first];
+  std::string kernelConfig;
+  const int n = chainLength(plan.kernelConfigs[first], kernelConfig);
+  if (n < 2 || first + n > net.layers().size())
+    fail(source, ": corrupt plan: layer '", head.name, "': chain configuration '",
+         plan.kernelConfigs[first], "' does not give a length within the network");
+  std::vector<KernelSetup> setups;
+  for (size_t j = first; j < first + n; ++j) {
+    const Layer& l = net.layers()[j];
+    if (j > first) {
+      const Layer& prev = net.layers()[j - 1];
+      if (plan.kernels[j] != kChainMemberKernel || l.inputs.size() != 1 || prev.outputs.size() != 1 ||
+          l.inputs[0] != prev.outputs[0])
+        fail(source, ": corrupt plan: layer '", l.name, "' is not the next member of the chain at '",
+             head.name, "'");
+    }
+    setups.push_back(makeKernelSetup(plan, j, engine.maxShapes()));
+  }
+  const std::string why = chain::chainRejection(setups, currentDevice());
+  if (!why.empty()) fail(source, ": corrupt plan: chain at layer '", head.name, "': ", why);
+  try {
+    return chain::createChainKernel(setups, kernelConfig);
+  } catch (const Error& e) {
+    fail(source, ": chain at layer '", head.name, "' (configuration '", plan.kernelConfigs[first],
+         "'): ", e.what());
+  }
+}
 
 CudaEngineBackend::CudaEngineBackend(const EngineImpl& engine, const std::string& source) {
   const PlanData& plan = engine.plan();
@@ -31,8 +75,28 @@ CudaEngineBackend::CudaEngineBackend(const EngineImpl& engine, const std::string
   names_.assign(nL, "constant");
   precisions_.assign(nL, DataType::kFLOAT);
   constants_.resize(net.nbTensors());
+  chainLast_.resize(nL);
+  size_t chainEnd = 0;  // one past the last member of the latest chain
   for (size_t i = 0; i < nL; ++i) {
     const Layer& l = net.layers()[i];
+    chainLast_[i] = i;
+    if (plan.kernels[i] == kChainMemberKernel) {  // run by the chain's first layer
+      if (i >= chainEnd)
+        fail(source, ": corrupt plan: layer '", l.name, "' is marked ", kChainMemberKernel,
+             " without a chain before it");
+      names_[i] = kChainMemberKernel;
+      precisions_[i] = DataType::kINT8;
+      continue;
+    }
+    if (plan.kernels[i] == chain::kChainKernelName) {
+      kernels_[i] = createChain(engine, i, source);
+      std::string unused;
+      chainEnd = i + chainLength(plan.kernelConfigs[i], unused);
+      chainLast_[i] = chainEnd - 1;
+      names_[i] = chain::kChainKernelName;
+      precisions_[i] = DataType::kINT8;
+      continue;
+    }
     if (l.kind() == LayerKind::kCONSTANT) {
       TensorId t = l.outputs[0];
       const std::vector<uint8_t>& host = engine.constant(t);

@@ -25,15 +25,21 @@ class CudaEngineBackend : public EngineBackend {
   // Device copy of a constant tensor, null for other tensors.
   void* constant(TensorId t) const { return constants_[t].get(); }
   size_t workspaceBytes() const { return workspaceBytes_; }
+  // The layer whose outputs layer i's kernel writes: i, or the last member of the fused chain
+  // that layer i starts (plan.h, kChainMemberKernel).
+  size_t outputLayer(size_t layer) const { return chainLast_[layer]; }
   // Kernel::enqueue is not const: a kernel may keep host-side launch state (a cuBLASLt layout
   // set to the run's batch). Contexts on several threads share the kernels, so launches are
   // serialized here; graph replays launch no kernel and take no lock.
   std::mutex& launchMutex() const { return launchMutex_; }
 
  private:
+  std::unique_ptr<Kernel> createChain(const EngineImpl& engine, size_t first, const std::string& source);
+
   mutable std::mutex launchMutex_;
   std::vector<std::unique_ptr<Kernel>> kernels_;
   std::vector<const char*> names_;
+  std::vector<size_t> chainLast_;
   std::vector<DataType> precisions_;
   std::vector<DeviceBuffer> constants_;  // per tensor
   size_t workspaceBytes_ = 0;

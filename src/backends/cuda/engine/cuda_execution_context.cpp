@@ -105,7 +105,8 @@ void CudaExecutionContext::launchLayer(size_t i, const std::vector<Shape>& sh, c
   args.stream = stream;
   args.workspace = workspace_.get();
   for (TensorId t : l.inputs) args.inputs.push_back({pointers_[t], sh[t], plan.tensorTypes[t]});
-  for (TensorId t : l.outputs) args.outputs.push_back({pointers_[t], sh[t], plan.tensorTypes[t]});
+  for (TensorId t : plan.network.layers()[backend_.outputLayer(i)].outputs)
+    args.outputs.push_back({pointers_[t], sh[t], plan.tensorTypes[t]});
   try {
     std::lock_guard<std::mutex> lock(backend_.launchMutex());
     k->enqueue(args);

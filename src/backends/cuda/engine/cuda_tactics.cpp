@@ -9,6 +9,7 @@
 #include <cuda_fp16.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstring>
 #include <random>
 
@@ -65,16 +66,16 @@ struct TimingData {
   }
 };
 
-// kLaunchesPerSample enqueues captured into an instantiated graph, or an empty handle where
-// the kernel cannot be captured (the capture is then ended and its error cleared).
-GraphExecHandle captureLaunches(Kernel& k, TimingData& data, cudaStream_t stream) {
+// kLaunchesPerSample calls of `enqueue` captured into an instantiated graph, or an empty
+// handle where they cannot be captured (the capture is then ended and its error cleared).
+GraphExecHandle captureLaunches(const std::function<void()>& enqueue, cudaStream_t stream) {
   if (cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
     cudaGetLastError();
     return {};
   }
   bool enqueued = true;
   try {
-    for (int r = 0; r < kLaunchesPerSample; ++r) k.enqueue(data.args);
+    for (int r = 0; r < kLaunchesPerSample; ++r) enqueue();
   } catch (const Error&) {
     enqueued = false;
   }
@@ -89,25 +90,30 @@ GraphExecHandle captureLaunches(Kernel& k, TimingData& data, cudaStream_t stream
   return GraphExecHandle(exec);
 }
 
-// Median time of one launch in microseconds.
 double timeKernel(Kernel& k, TimingData& data, int iterations, cudaStream_t stream) {
   DeviceBuffer workspace(k.workspaceBytes(), "tactic timing workspace");
   data.args.workspace = workspace.get();
-  k.enqueue(data.args);
+  return timeLaunches([&] { k.enqueue(data.args); }, iterations, stream);
+}
+
+}  // namespace
+
+double timeLaunches(const std::function<void()>& enqueue, int iterations, cudaStream_t stream) {
+  enqueue();
   checkCuda(cudaStreamSynchronize(stream), "warm-up run");
-  const GraphExecHandle graph = captureLaunches(k, data, stream);
+  const GraphExecHandle graph = captureLaunches(enqueue, stream);
   if (graph) {
     checkCuda(cudaGraphLaunch(graph.get(), stream), "tactic timing graph warm-up");
     checkCuda(cudaStreamSynchronize(stream), "tactic timing graph warm-up");
   }
   Event start = Event::create("tactic timing"), stop = Event::create("tactic timing");
   std::vector<double> samples;
-  for (int it = 0; it < iterations; ++it) {
+  for (int it = 0; it < std::max(1, iterations); ++it) {
     checkCuda(cudaEventRecord(start.get(), stream), "cudaEventRecord");
     if (graph)
       checkCuda(cudaGraphLaunch(graph.get(), stream), "tactic timing graph replay");
     else
-      for (int r = 0; r < kLaunchesPerSample; ++r) k.enqueue(data.args);
+      for (int r = 0; r < kLaunchesPerSample; ++r) enqueue();
     checkCuda(cudaEventRecord(stop.get(), stream), "cudaEventRecord");
     checkCuda(cudaEventSynchronize(stop.get()), "timed runs");
     float ms = 0;
@@ -118,7 +124,10 @@ double timeKernel(Kernel& k, TimingData& data, int iterations, cudaStream_t stre
   return samples[samples.size() / 2];
 }
 
-}  // namespace
+DeviceBuffer randomTimingTensor(const Shape& shape, DataType type, uint32_t seed) {
+  std::mt19937 rng(seed);
+  return randomDeviceTensor(shape, type, rng);
+}
 
 cudabridge::CudaTactic chooseCudaTactic(const KernelSetup& setup, DataType precision,
                                         int timingIterations, const std::string& forced,
