@@ -1,6 +1,9 @@
 #include "builder/chains.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <sstream>
+#include <string_view>
 
 #include "backends/cuda_bridge.h"
 #include "runtime/engine_impl.h"
@@ -32,7 +35,12 @@ std::vector<FusedRun> fuseChains(PlanData& plan, const std::vector<Shape>& shape
                                  const BuilderConfig& config,
                                  const std::function<void(const std::string&)>& log) {
   std::vector<FusedRun> runs;
-  if (plan.device != DeviceType::kCUDA || config.timingIterations <= 0) return runs;
+  // INT8RT_CHAIN: "0" never fuses, "force" fuses every run the chain kernel can run (tests,
+  // experiments); otherwise the faster side wins.
+  const char* env = std::getenv("INT8RT_CHAIN");
+  const std::string_view mode = env ? env : "";
+  if (plan.device != DeviceType::kCUDA || mode == "0") return runs;
+  if (config.timingIterations <= 0 && mode != "force") return runs;
   const Network& net = plan.network;
   const size_t nL = net.layers().size();
   std::vector<int> readers(net.nbTensors(), 0);
@@ -40,7 +48,7 @@ std::vector<FusedRun> fuseChains(PlanData& plan, const std::vector<Shape>& shape
     for (TensorId t : l.inputs) ++readers[t];
   // Each sample is a graph of several runs: a few more than a layer's tactic gets, since one
   // decision covers the whole run.
-  const int iterations = 5 * config.timingIterations;
+  const int iterations = 5 * std::max(1, config.timingIterations);
   for (size_t i = 0; i < nL; ++i) {
     if (!mayStart(net.layers()[i], config)) continue;
     size_t end = i;
@@ -59,7 +67,7 @@ std::vector<FusedRun> fuseChains(PlanData& plan, const std::vector<Shape>& shape
       m << "chain '" << net.layers()[i].name << "' .. '" << net.layers()[e].name << "' ("
         << e - i + 1 << " layers): " << cudabridge::kChainKernel << " [" << c.config << "] "
         << c.chainMicroseconds << " us vs " << c.layersMicroseconds << " us as layers";
-      if (c.chainMicroseconds < c.layersMicroseconds) {
+      if (c.chainMicroseconds < c.layersMicroseconds || mode == "force") {
         plan.kernels[i] = cudabridge::kChainKernel;
         plan.kernelConfigs[i] = c.config + ",layers=" + std::to_string(e - i + 1);
         for (size_t j = i + 1; j <= e; ++j) {

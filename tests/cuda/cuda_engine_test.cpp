@@ -204,6 +204,39 @@ TEST(CudaEngine, Int8AgreesWithCpuInt8) {
   EXPECT_GE(agreement(argmaxRows(mixed, kMaxBatch), argmaxRows(cpu, kMaxBatch)), 0.9);
 }
 
+// The fused chain (INT8RT_CHAIN=force: the builder takes cuda_int8_chain for every run it can
+// run) against the same network's layer kernels: the plan names the chain and its members, the
+// engine (serialized and loaded) writes the chain's output from its first layer, and both give
+// the same classes and the same probabilities (INT8 bits are the CPU's in both; the softmax
+// sums in another order), at the maximum batch and below it.
+TEST(CudaEngine, FusedChainMatchesLayerKernels) {
+  I8RT_REQUIRE_GPU();
+  if (currentDevice().sm() < 90) GTEST_SKIP() << "cuda_int8_chain needs sm_90";
+  auto net = lenet();
+  ASSERT_TRUE(net);
+  setRangesFromCpu(*net);
+  setenv("INT8RT_CHAIN", "0", 1);
+  auto layers = build(*net, DeviceType::kCUDA, false, true);
+  setenv("INT8RT_CHAIN", "force", 1);
+  auto chained = build(*net, DeviceType::kCUDA, false, true);
+  unsetenv("INT8RT_CHAIN");
+  ASSERT_TRUE(layers && chained);
+  int heads = 0, members = 0;
+  for (const LayerInfo& l : chained->layerInfo()) {
+    heads += l.kernel == "cuda_int8_chain";
+    members += l.kernel == "chain_member";
+  }
+  EXPECT_EQ(heads, 1);
+  EXPECT_GE(members, 3);
+  for (int64_t batch : {kMaxBatch, int64_t(5)}) {
+    std::vector<float> x = randomInput(*layers, batch, 17);
+    std::vector<float> want = runGpu(*layers, batch, x);
+    std::vector<float> got = runGpu(*chained, batch, x);
+    EXPECT_TRUE(allNear(got, want, 1e-6f, 1e-5f)) << "batch " << batch;
+    EXPECT_EQ(argmaxRows(got, batch), argmaxRows(want, batch));
+  }
+}
+
 TEST(CudaEngine, GraphsAndPlainLaunchesAgree) {
   I8RT_REQUIRE_GPU();
   auto net = lenet();
