@@ -19,39 +19,37 @@ namespace {
 
 namespace cg = cooperative_groups;
 using conv::activateFast;
-using conv::cpAsync16;
 using conv::fastDiv;
 using conv::imma;
 using conv::loadA;
 using conv::packBytes;
 using conv::requantize;
 
-// cp.async.wait_group takes an immediate: at most `pending` of the newest groups in flight.
-__device__ __forceinline__ void cpAsyncWaitPending(int pending) {
-  switch (pending) {
-    case 0: asm volatile("cp.async.wait_group 0;\n" ::); break;
-    case 1: asm volatile("cp.async.wait_group 1;\n" ::); break;
-    case 2: asm volatile("cp.async.wait_group 2;\n" ::); break;
-    case 3: asm volatile("cp.async.wait_group 3;\n" ::); break;
-    case 4: asm volatile("cp.async.wait_group 4;\n" ::); break;
-    case 5: asm volatile("cp.async.wait_group 5;\n" ::); break;
-    case 6: asm volatile("cp.async.wait_group 6;\n" ::); break;
-    default: asm volatile("cp.async.wait_group 7;\n" ::); break;
-  }
+// The constants of each stage arrive by bulk copies (the TMA engine: one instruction per row
+// instead of one cp.async per 16 bytes per thread), each stage's on its own mbarrier.
+__device__ __forceinline__ unsigned smemAddress(const void* p) {
+  return static_cast<unsigned>(__cvta_generic_to_shared(p));
 }
-
-// `rows` rows of `rowBytes` (a multiple of 16) from contiguous global memory to shared memory
-// rows `dstStride` apart, asynchronously.
-__device__ __forceinline__ void stageRows(unsigned char* dst, int dstStride, const void* src,
-                                          int rows, int rowBytes, int tid) {
-  const int perRow = rowBytes / 16;
-  const float inv = 1.f / static_cast<float>(perRow);
-  const uint4* s = static_cast<const uint4*>(src);
-#pragma unroll 1
-  for (int i = tid; i < rows * perRow; i += kThreads) {
-    const int r = fastDiv(i, inv), q = i - r * perRow;
-    cpAsync16(dst + r * dstStride + 16 * q, s + i, true);
-  }
+__device__ __forceinline__ void barrierInit(uint64_t* bar) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\n" ::"r"(smemAddress(bar)) : "memory");
+}
+__device__ __forceinline__ void barrierExpectBytes(uint64_t* bar, unsigned bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(smemAddress(bar)), "r"(bytes)
+               : "memory");
+}
+__device__ __forceinline__ void barrierWait(uint64_t* bar) {
+  asm volatile(
+      "{\n .reg .pred done;\n WAIT_%=:\n"
+      " mbarrier.try_wait.parity.shared::cta.b64 done, [%0], 0;\n"
+      " @!done bra WAIT_%=;\n}\n" ::"r"(smemAddress(bar))
+      : "memory");
+}
+__device__ __forceinline__ void bulkCopy(void* dst, const void* src, unsigned bytes, uint64_t* bar) {
+  asm volatile(
+      "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n" ::"r"(
+          smemAddress(dst)),
+      "l"(src), "r"(bytes), "r"(smemAddress(bar))
+      : "memory");
 }
 
 __device__ __forceinline__ void clusterSync(const ChainLaunch& l) {
@@ -173,28 +171,42 @@ __device__ void convMma(const ConvStage& s, unsigned char* smem, int* acc, int w
   }
 }
 
-// Epilogue, pool, activation and requantization of a convolution into its output plane.
-__device__ void convStore(const ConvStage& s, unsigned char* smem, const int* acc, int tid) {
+// Epilogue, pool, activation and requantization of a convolution into its output plane. PH,
+// PW: the pool window when known at compile time (2 x 2, 1 x 1: unrolled), else 0.
+template <int PH, int PW>
+__device__ void convStoreWindow(const ConvStage& s, unsigned char* smem, const int* acc, int tid) {
   const Plane& out = s.out;
   int8_t* dst = reinterpret_cast<int8_t*>(smem + out.offset);
   const float* mult = reinterpret_cast<const float*>(smem + s.constsOffset);
   const float* bias = mult + s.constStride;
+  const int poolH = PH ? PH : s.poolH, poolW = PW ? PW : s.poolW;
   const PlaneWalk walk(out);
 #pragma unroll 1
   for (int i = tid; i < out.bytes; i += kThreads) {
     const PlanePos q = walk.at(i);
     int8_t v = 0;
     if (q.inside) {
-      const int* a = acc + q.ci * s.accStride + q.iy * s.poolH * s.ow + q.ix * s.poolW;
+      const int* a = acc + q.ci * s.accStride + q.iy * poolH * s.ow + q.ix * poolW;
       const float m = mult[q.ci], b = bias[q.ci];
       float best = -INFINITY;
-      for (int dy = 0; dy < s.poolH; ++dy)
-        for (int dx = 0; dx < s.poolW; ++dx)
+#pragma unroll
+      for (int dy = 0; dy < poolH; ++dy)
+#pragma unroll
+        for (int dx = 0; dx < poolW; ++dx)
           best = fmaxf(best, __fmaf_rn(static_cast<float>(a[dy * s.ow + dx]), m, b));
       v = requantize(activateFast(best, s.act), s.outInvScale);
     }
     dst[i] = v;
   }
+}
+
+__device__ void convStore(const ConvStage& s, unsigned char* smem, const int* acc, int tid) {
+  if (s.poolH == 2 && s.poolW == 2)
+    convStoreWindow<2, 2>(s, smem, acc, tid);
+  else if (s.poolH == 1 && s.poolW == 1)
+    convStoreWindow<1, 1>(s, smem, acc, tid);
+  else
+    convStoreWindow<0, 0>(s, smem, acc, tid);
 }
 
 // A split stage's inputs: the cluster's vectors ([kMaxCluster][fpad], zero rows past the
@@ -269,27 +281,10 @@ __device__ void fcSplitStore(const ChainLaunch& l, const FcStage& s, unsigned ch
   }
 }
 
-// The last stage for this CTA's image: one warp per output, dp4a over the vector, then the
-// epilogue, the optional softmax (as cuda_fc_int8_imma's: the maximum first, float sum,
-// __fdiv_rn) and the store.
-__device__ void lastStage(const ChainLaunch& l, const FcStage& s, unsigned char* smem,
-                          const int8_t* vec, int image, bool valid, int warp, int lane, int tid) {
-  const float* mult = reinterpret_cast<const float*>(smem + s.constsOffset);
-  const float* bias = mult + s.constStride;
-  float* sOut = reinterpret_cast<float*>(smem + l.accOffset);
-  const int words = s.fpad / 4;
-  const int* v4 = reinterpret_cast<const int*>(vec);
-#pragma unroll 1
-  for (int o = warp; o < s.k; o += kWarps) {
-    const int* w4 = reinterpret_cast<const int*>(smem + s.wOffset + o * s.wStride);
-    int sum = 0;
-    for (int q = lane; q < words; q += 32) sum = __dp4a(w4[q], v4[q], sum);
-#pragma unroll
-    for (int d = 16; d > 0; d /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, d);
-    if (lane == 0) sOut[o] = activateFast(__fmaf_rn(static_cast<float>(sum), mult[o], bias[o]), s.act);
-  }
-  __syncthreads();
-  if (!valid) return;
+// The last stage's outputs of one image: the optional softmax (one warp), else FP32 or
+// requantized INT8 values.
+__device__ void writeLastOutputs(const ChainLaunch& l, const FcStage& s, const float* sOut, int image,
+                                 int warp, int lane, int tid) {
   const int64_t row = static_cast<int64_t>(image) * s.k;
   if (s.softmax) {
     if (warp != 0) return;
@@ -313,6 +308,28 @@ __device__ void lastStage(const ChainLaunch& l, const FcStage& s, unsigned char*
   }
 }
 
+// The last stage for this CTA's image: one warp per output, dp4a over the vector, then the
+// epilogue, the optional softmax (as cuda_fc_int8_imma's: the maximum first, float sum,
+// __fdiv_rn) and the store.
+__device__ void lastStage(const ChainLaunch& l, const FcStage& s, unsigned char* smem,
+                          const int8_t* vec, int image, bool valid, int warp, int lane, int tid) {
+  const float* mult = reinterpret_cast<const float*>(smem + s.constsOffset);
+  const float* bias = mult + s.constStride;
+  float* sOut = reinterpret_cast<float*>(smem + l.accOffset);
+  const int words = s.fpad / 4;
+  const int* v4 = reinterpret_cast<const int*>(vec);
+#pragma unroll 1
+  for (int o = warp; o < s.k; o += kWarps) {
+    const int* w4 = reinterpret_cast<const int*>(smem + s.wOffset + o * s.wStride);
+    int sum = 0;
+    for (int q = lane; q < words; q += 32) sum = __dp4a(w4[q], v4[q], sum);
+#pragma unroll
+    for (int d = 16; d > 0; d /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, d);
+    if (lane == 0) sOut[o] = activateFast(__fmaf_rn(static_cast<float>(sum), mult[o], bias[o]), s.act);
+  }
+  __syncthreads();
+  if (valid) writeLastOutputs(l, s, sOut, image, warp, lane, tid);
+}
 __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant__ ChainLaunch l) {
   extern __shared__ __align__(16) unsigned char smem[];
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
@@ -320,41 +337,45 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
   const int image = blockIdx.x;
   const bool valid = image < l.batch;
 
-  // Every stage's constants, one cp.async group per stage (stage order), before the wait for
-  // the previous kernel: they are this kernel's own.
-#pragma unroll 1
-  for (int s = 0; s < l.nConv; ++s) {
-    const ConvStage& c = l.conv[s];
-    stageRows(smem + c.wOffset, c.kp + 16, c.weights, 16 * c.mi, c.kp, tid);
-    stageRows(smem + c.tapsOffset, 0, c.taps, 1, 2 * c.kp, tid);
-    stageRows(smem + c.constsOffset, 0, c.consts, 1, 8 * c.constStride, tid);
-    conv::cpAsyncCommit();
+  // Every stage's constants, by bulk copies that warp 0 issues and one mbarrier per stage (in
+  // stage order), before the wait for the previous kernel: they are this kernel's own.
+  uint64_t* bars = reinterpret_cast<uint64_t*>(smem + l.barrierOffset);
+  const int groups = l.nConv + l.nFc;
+  if (tid == 0) {
+    for (int g = 0; g < groups; ++g) barrierInit(bars + g);
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
   }
-#pragma unroll 1
-  for (int f = 0; f < l.nFc; ++f) {
-    const FcStage& s = l.fc[f];
-    if (s.last) {
-      stageRows(smem + s.wOffset, s.wStride, s.weights, s.k, s.fpad, tid);
-      stageRows(smem + s.constsOffset, 0, s.consts, 1, 8 * s.constStride, tid);
-    } else {
-      stageRows(smem + s.wOffset, s.wStride, s.weights + static_cast<int64_t>(rank) * s.rows * s.fpad,
-                s.rows, s.fpad, tid);
-      stageRows(smem + s.constsOffset, 0, s.consts + 2 * rank * s.rows, 1, 8 * s.rows, tid);
+  __syncthreads();
+  if (tid == 0) {
+    // Weights are packed with the shared-memory row stride: three copies per stage.
+    for (int s = 0; s < l.nConv; ++s) {
+      const ConvStage& c = l.conv[s];
+      const unsigned wBytes = 16 * c.mi * (c.kp + 16);
+      barrierExpectBytes(bars + s, wBytes + 2 * c.kp + 8 * c.constStride);
+      bulkCopy(smem + c.wOffset, c.weights, wBytes, bars + s);
+      bulkCopy(smem + c.tapsOffset, c.taps, 2 * c.kp, bars + s);
+      bulkCopy(smem + c.constsOffset, c.consts, 8 * c.constStride, bars + s);
     }
-    conv::cpAsyncCommit();
+    for (int f = 0; f < l.nFc; ++f) {
+      const FcStage& s = l.fc[f];
+      uint64_t* bar = bars + l.nConv + f;
+      const unsigned wBytes = (s.last ? s.k : s.rows) * s.wStride;
+      barrierExpectBytes(bar, wBytes + 8 * s.constStride);
+      bulkCopy(smem + s.wOffset, s.last ? s.weights : s.weights + static_cast<int64_t>(rank) * wBytes, wBytes, bar);
+      bulkCopy(smem + s.constsOffset, s.last ? s.consts : s.consts + 2 * rank * s.rows, 8 * s.constStride, bar);
+    }
   }
   pdlWait();
   loadInput(l, smem, image, valid, tid);
 
-  const int groups = l.nConv + l.nFc;
   int* acc = reinterpret_cast<int*>(smem + l.accOffset);
   int stage = 0;
 #pragma unroll 1
   for (int s = 0; s < l.nConv; ++s, ++stage) {
-    const ConvStage& c = l.conv[s];
+    const ConvStage c = l.conv[s];  // by value: registers, not a constant-bank load per use
     __syncthreads();  // the previous stage's store pass has read the accumulators
     if (c.parts > 1) zeroInts(acc, c.k * c.accStride, tid);
-    cpAsyncWaitPending(groups - 1 - stage);
+    barrierWait(bars + stage);
     __syncthreads();  // constants staged, input plane written, accumulators zeroed
     switch (c.mi) {
       case 1: convMma<1>(c, smem, acc, warp, lane); break;
@@ -369,8 +390,8 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
   int srcOffset = l.firstVectorOffset, prevRows = 0, slice = 0;
 #pragma unroll 1
   for (int f = 0; f < l.nFc; ++f, ++stage) {
-    const FcStage& s = l.fc[f];
-    cpAsyncWaitPending(groups - 1 - stage);
+    const FcStage s = l.fc[f];
+    barrierWait(bars + stage);
     if (!s.last) {
       __syncthreads();  // the previous stage's store pass has read the accumulators
       if (s.parts > 1) zeroInts(acc, s.rows * kMaxCluster, tid);
@@ -402,11 +423,16 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
         }
         *reinterpret_cast<uint4*>(smem + l.vectorOffset + f16) = v;
       }
-      clusterSync(l);
-      vec = reinterpret_cast<const int8_t*>(smem + l.vectorOffset);
-    } else {
+      // Arrive now, wait at the end: this CTA's reads of the others are done; its own shared
+      // memory must stay until theirs are (the wait overlaps the last stage).
       __syncthreads();
+      asm volatile("barrier.cluster.arrive.release.aligned;\n" ::: "memory");
+      vec = reinterpret_cast<const int8_t*>(smem + l.vectorOffset);
+      lastStage(l, s, smem, vec, image, valid, warp, lane, tid);
+      asm volatile("barrier.cluster.wait.acquire.aligned;\n" ::: "memory");
+      continue;
     }
+    __syncthreads();
     lastStage(l, s, smem, vec, image, valid, warp, lane, tid);
   }
 }

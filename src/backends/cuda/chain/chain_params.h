@@ -16,7 +16,7 @@
 //   read once per cluster, not once per image);
 // - the last fully connected layer is computed by each CTA for its own image, which gathers
 //   its vector from the slices, then writes the chain's output.
-// Every weight, tap table and epilogue constant is staged by cp.async before the kernel waits
+// Every weight, tap table and epilogue constant is staged by bulk copies before the kernel waits
 // for the previous one (programmatic dependent launch), so only the input read is exposed.
 #pragma once
 #include <cstdint>
@@ -54,7 +54,7 @@ struct ConvStage {
   int mi = 1;                     // 16-row M tiles (1, 2, 4 or 8): 16 mi >= k
   int chunks = 0, parts = 1;      // column chunks of 8 NI columns; k-split parts per chunk
   int accStride = 0;              // int32 accumulators per channel row (>= oh * ow, 8 mod 32)
-  const int8_t* weights = nullptr;  // [16 mi][kp], zeros past k and the reduction
+  const int8_t* weights = nullptr;  // [16 mi][kp + 16], zeros past k and the reduction
   const uint16_t* taps = nullptr;   // [kp / 32][4][8] offsets of the B fragment bytes in `in`
   const float* consts = nullptr;    // [mult: constStride][bias: constStride]
   int constStride = 0;              // k rounded up to 4
@@ -70,7 +70,7 @@ struct FcStage {
   int rows = 0;
   bool last = false;
   int mTiles = 0, parts = 1;      // split stages: 16-row tiles and k-split parts per tile
-  const int8_t* weights = nullptr;  // split: [cluster][rows][fpad]; last: [k][fpad]
+  const int8_t* weights = nullptr;  // split: [cluster][rows][wStride]; last: [k][wStride = fpad]
   const float* consts = nullptr;    // [mult: constStride][bias: constStride] (split: per CTA slice)
   int constStride = 0;              // split: rows; last: k rounded up to 4
   conv::ConvActivation act;
@@ -93,6 +93,7 @@ struct ChainLaunch {
   int gatherOffset = 0, gatherStride = 0;  // split stages: [cluster][fpad + 16] gathered inputs
   int sliceOffset[2] = {0, 0};    // split stages' outputs [cluster][rows], ping-pong
   int vectorOffset = 0;           // the last stage's input vector [fpad]
+  int barrierOffset = 0;          // one 8-byte mbarrier per stage (the staged constants)
   int smemBytes = 0;
   const void* x = nullptr;        // [batch][input.c * input.h * input.w], INT8 or FP32
   bool xFloat = false;

@@ -163,9 +163,10 @@ void packConv(const KernelSetup& s, bool first, ConvStage& st, ChainPlan& plan, 
   st.outInvScale = ep.outInvScale;
 
   plan.convWeights[stage] = plan.weights.size();
-  std::vector<int8_t> w(static_cast<size_t>(16 * st.mi) * st.kp, 0);
+  // Rows kp + 16 bytes apart, as in shared memory (conflict-free ldmatrix): one bulk copy.
+  std::vector<int8_t> w(static_cast<size_t>(16 * st.mi) * (st.kp + 16), 0);
   for (int m = 0; m < d.k; ++m)
-    std::copy_n(qw.values.begin() + int64_t(m) * reduction, reduction, w.begin() + int64_t(m) * st.kp);
+    std::copy_n(qw.values.begin() + int64_t(m) * reduction, reduction, w.begin() + int64_t(m) * (st.kp + 16));
   plan.weights.insert(plan.weights.end(), w.begin(), w.end());
 
   // Tap table [kt][tig][8]: B bytes 4 tig..4 tig+3 (b0) and 16+4 tig.. (b1) of k tile kt.
@@ -211,9 +212,10 @@ void packFc(const KernelSetup& s, bool last, int cluster, FcStage& st, ChainPlan
   st.constStride = last ? roundUp(st.k, 4) : st.rows;
 
   plan.fcWeights[stage] = plan.weights.size();
-  std::vector<int8_t> w(static_cast<size_t>(ctas) * st.rows * st.fpad, 0);
+  // Rows wStride bytes apart, as in shared memory: one bulk copy per CTA's slice.
+  std::vector<int8_t> w(static_cast<size_t>(ctas) * st.rows * st.wStride, 0);
   for (int g = 0; g < std::min(st.k, ctas * st.rows); ++g)
-    std::copy_n(qw.values.begin() + int64_t(g) * st.f, st.f, w.begin() + int64_t(g) * st.fpad);
+    std::copy_n(qw.values.begin() + int64_t(g) * st.f, st.f, w.begin() + int64_t(g) * st.wStride);
   plan.weights.insert(plan.weights.end(), w.begin(), w.end());
 
   plan.fcConsts[stage] = plan.consts.size();
@@ -304,8 +306,9 @@ ChainPlan planChain(const std::vector<KernelSetup>& layers, const std::string& c
     check(int64_t(l.conv[s].in.c) * l.conv[s].in.hp * l.conv[s].in.wp < 65536,
           "cuda_int8_chain: a plane of 64 KiB or more");
 
-  // Shared memory: constants per stage, then the work areas.
+  // Shared memory: the stages' mbarriers, constants per stage, then the work areas.
   int at = 0;
+  l.barrierOffset = take(at, int64_t(8) * (kMaxConv + kMaxFc));
   for (int s = 0; s < l.nConv; ++s) {
     ConvStage& c = l.conv[s];
     c.wOffset = take(at, int64_t(16) * c.mi * (c.kp + 16));
