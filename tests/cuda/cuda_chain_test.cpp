@@ -204,6 +204,23 @@ TEST(CudaChain, OddChainMatchesReferences) {
   }
 }
 
+// Three convolutions in a row (padding and a pool, stride 2, a 1x1 kernel) before two fully
+// connected layers with softmax.
+TEST(CudaChain, ThreeConvolutionsMatchReferences) {
+  I8RT_REQUIRE_GPU();
+  std::vector<Layer> layers;
+  layers.push_back(convLayer(3, 8, 3, 3, {}, {1, 1}, {2, 2}, ActivationType::kRELU, 41, "h1"));
+  layers.push_back(convLayer(8, 12, 3, 3, {2, 2}, {1, 1}, {}, ActivationType::kNONE, 43, "h2"));
+  layers.push_back(convLayer(12, 16, 1, 1, {}, {}, {}, ActivationType::kRELU, 45, "h3"));
+  // h1: 15x11 -> pooled 7x5; h2: (7+2-3)/2+1 = 4 x (5+2-3)/2+1 = 3; h3: 4x3.
+  layers.push_back(flattenLayer(16 * 4 * 3));
+  layers.push_back(fcLayer(16 * 4 * 3, 24, ActivationType::kRELU, false, 47, "g1"));
+  layers.push_back(fcLayer(24, 7, ActivationType::kNONE, true, 49, "g2"));
+  const HostTensor x = randomTensor({13, 3, 15, 11}, DataType::kINT8, 51);
+  const Chain c = makeChain(std::move(layers), x, 0.05f, DataType::kFLOAT, 13);
+  expectChainMatches(c, x, true);
+}
+
 // Fully connected layers only, INT8 output (requantized by the last stage).
 TEST(CudaChain, FullyConnectedChainWithInt8Output) {
   I8RT_REQUIRE_GPU();
