@@ -237,6 +237,43 @@ TEST(CudaEngine, FusedChainMatchesLayerKernels) {
   }
 }
 
+// A corrupt chain in a plan is refused on load with a reason: a length past the network, a
+// member without its chain, a member that is another layer's kernel, a garbage configuration.
+TEST(CudaEngine, CorruptChainPlansAreRefused) {
+  I8RT_REQUIRE_GPU();
+  if (currentDevice().sm() < 90) GTEST_SKIP() << "cuda_int8_chain needs sm_90";
+  auto net = lenet();
+  ASSERT_TRUE(net);
+  setRangesFromCpu(*net);
+  setenv("INT8RT_CHAIN", "force", 1);
+  const std::vector<uint8_t> bytes = buildPlanBytes(*net, DeviceType::kCUDA, false, true);
+  unsetenv("INT8RT_CHAIN");
+  ASSERT_FALSE(bytes.empty());
+  const PlanData good = deserializePlan(bytes, "t.plan");
+  size_t head = good.kernels.size();
+  for (size_t i = 0; i < good.kernels.size(); ++i)
+    if (good.kernels[i] == "cuda_int8_chain") head = i;
+  ASSERT_LT(head + 1, good.kernels.size());
+  auto refused = [&](PlanData p, const std::string& what, const std::string& part) {
+    auto e = deserializeEngine(serializePlan(p), "chain.plan");
+    ASSERT_FALSE(e.isOk()) << what;
+    EXPECT_NE(e.status().message().find(part), std::string::npos) << what << ": " << e.status().message();
+  };
+  PlanData p = good;
+  p.kernelConfigs[head] = "cluster=8,layers=99";
+  refused(p, "length past the network", "corrupt plan");
+  p = good;
+  p.kernelConfigs[head] = "cluster=8";
+  refused(p, "no length", "corrupt plan");
+  p = good;
+  p.kernelConfigs[head] = "cluster=99,layers=" + good.kernelConfigs[head].substr(good.kernelConfigs[head].rfind('=') + 1);
+  refused(p, "bad cluster", "cuda_int8_chain");
+  p = good;
+  p.kernels[head] = "cuda_conv2d_int8_imma_patch";
+  p.kernelConfigs[head] = "";
+  refused(p, "member without a chain", "chain_member");
+}
+
 TEST(CudaEngine, GraphsAndPlainLaunchesAgree) {
   I8RT_REQUIRE_GPU();
   auto net = lenet();
