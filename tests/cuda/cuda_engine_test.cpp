@@ -204,6 +204,15 @@ TEST(CudaEngine, Int8AgreesWithCpuInt8) {
   EXPECT_GE(agreement(argmaxRows(mixed, kMaxBatch), argmaxRows(cpu, kMaxBatch)), 0.9);
 }
 
+// LeNet's INT8 CUDA plan built with INT8RT_CHAIN=mode ("0": layer kernels, "force": the
+// fused chain wherever it can run); ranges from the CPU FP32 engine.
+std::vector<uint8_t> lenetInt8Plan(Network& net, const char* mode) {
+  setenv("INT8RT_CHAIN", mode, 1);
+  std::vector<uint8_t> bytes = buildPlanBytes(net, DeviceType::kCUDA, false, true);
+  unsetenv("INT8RT_CHAIN");
+  return bytes;
+}
+
 // The fused chain (INT8RT_CHAIN=force: the builder takes cuda_int8_chain for every run it can
 // run) against the same network's layer kernels: the plan names the chain and its members, the
 // engine (serialized and loaded) writes the chain's output from its first layer, and both give
@@ -215,11 +224,8 @@ TEST(CudaEngine, FusedChainMatchesLayerKernels) {
   auto net = lenet();
   ASSERT_TRUE(net);
   setRangesFromCpu(*net);
-  setenv("INT8RT_CHAIN", "0", 1);
-  auto layers = build(*net, DeviceType::kCUDA, false, true);
-  setenv("INT8RT_CHAIN", "force", 1);
-  auto chained = build(*net, DeviceType::kCUDA, false, true);
-  unsetenv("INT8RT_CHAIN");
+  auto layers = load(lenetInt8Plan(*net, "0"));
+  auto chained = load(lenetInt8Plan(*net, "force"));
   ASSERT_TRUE(layers && chained);
   int heads = 0, members = 0;
   for (const LayerInfo& l : chained->layerInfo()) {
@@ -245,9 +251,7 @@ TEST(CudaEngine, CorruptChainPlansAreRefused) {
   auto net = lenet();
   ASSERT_TRUE(net);
   setRangesFromCpu(*net);
-  setenv("INT8RT_CHAIN", "force", 1);
-  const std::vector<uint8_t> bytes = buildPlanBytes(*net, DeviceType::kCUDA, false, true);
-  unsetenv("INT8RT_CHAIN");
+  const std::vector<uint8_t> bytes = lenetInt8Plan(*net, "force");
   ASSERT_FALSE(bytes.empty());
   const PlanData good = deserializePlan(bytes, "t.plan");
   size_t head = good.kernels.size();
