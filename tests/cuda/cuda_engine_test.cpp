@@ -38,6 +38,13 @@ std::unique_ptr<Engine> build(const Network& net, DeviceType device, bool fp16 =
   return bytes.empty() ? nullptr : load(bytes);
 }
 
+// The committed LeNet built for `device` and loaded (FP32 unless asked), or nullptr after a
+// failure that is already reported.
+std::unique_ptr<Engine> lenetEngine(DeviceType device, bool fp16 = false, bool int8 = false) {
+  auto net = lenet();
+  return net ? build(*net, device, fp16, int8) : nullptr;
+}
+
 // Images-like inputs in [0, 1].
 std::vector<float> randomInput(const Engine& e, int64_t batch, uint32_t seed) {
   std::vector<float> x(static_cast<size_t>(count(e.bindingShapeForBatch(0, batch))));
@@ -301,9 +308,7 @@ TEST(CudaEngine, GraphsAndPlainLaunchesAgree) {
 
 TEST(CudaEngine, ExecuteHostMatchesExecute) {
   I8RT_REQUIRE_GPU();
-  auto net = lenet();
-  ASSERT_TRUE(net);
-  auto gpu = build(*net, DeviceType::kCUDA);
+  auto gpu = lenetEngine(DeviceType::kCUDA);
   ASSERT_TRUE(gpu);
   auto ctx = gpu->createExecutionContext();
   for (int64_t batch : {int64_t(7), kMaxBatch}) {
@@ -344,9 +349,7 @@ TEST(CudaEngine, SerializedPlanRoundTrips) {
 
 TEST(CudaEngine, TwoContextsOnTwoThreads) {
   I8RT_REQUIRE_GPU();
-  auto net = lenet();
-  ASSERT_TRUE(net);
-  auto gpu = build(*net, DeviceType::kCUDA);
+  auto gpu = lenetEngine(DeviceType::kCUDA);
   ASSERT_TRUE(gpu);
   std::vector<float> x1 = randomInput(*gpu, kMaxBatch, 41), x2 = randomInput(*gpu, 6, 42);
   std::vector<float> want1 = runGpu(*gpu, kMaxBatch, x1), want2 = runGpu(*gpu, 6, x2);
@@ -366,9 +369,7 @@ TEST(CudaEngine, TwoContextsOnTwoThreads) {
 
 TEST(CudaEngine, BatchAboveMaximumIsAnError) {
   I8RT_REQUIRE_GPU();
-  auto net = lenet();
-  ASSERT_TRUE(net);
-  auto gpu = build(*net, DeviceType::kCUDA);
+  auto gpu = lenetEngine(DeviceType::kCUDA);
   ASSERT_TRUE(gpu);
   auto ctx = gpu->createExecutionContext();
   DeviceIo io(*gpu);
