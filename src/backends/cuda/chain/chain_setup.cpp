@@ -2,7 +2,6 @@
 #include "backends/cuda/chain/chain_setup.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 
 #include "backends/cpu/common/kernel_util.h"
@@ -10,6 +9,7 @@
 #include "backends/cpu/int8/int8_layer.h"
 #include "backends/cpu/int8/weight_quant.h"
 #include "backends/cuda/conv/conv_setup.h"
+#include "backends/cuda/gemm/fc_common.h"
 #include "core/error.h"
 #include "plan/reshape_alias.h"
 
@@ -18,11 +18,6 @@ namespace int8rt::cuda::chain {
 namespace {
 
 int roundUp(int64_t v, int64_t m) { return static_cast<int>((v + m - 1) / m * m); }
-
-bool floatInput(const KernelSetup& s) {
-  return s.inputTypes[0] == DataType::kFLOAT && !s.inputScales.empty() && s.inputScales[0] > 0.f &&
-         std::isfinite(s.inputScales[0]);
-}
 
 // A layer of the chain as the planner sees it.
 enum class Role { kConv, kReshape, kFc };
@@ -42,16 +37,13 @@ ConvDims convDims(const KernelSetup& s) {
   d.strideW = static_cast<int>(cpu::dimOr(p.stride, 1, 1));
   d.padH = static_cast<int>(cpu::dimOr(p.padBegin, 0, 0));
   d.padW = static_cast<int>(cpu::dimOr(p.padBegin, 1, 0));
-  const int padEndH = static_cast<int>(cpu::dimOr(p.padEnd, 0, 0));
-  const int padEndW = static_cast<int>(cpu::dimOr(p.padEnd, 1, 0));
-  d.oh = (d.h + d.padH + padEndH - d.r) / d.strideH + 1;
-  d.ow = (d.w + d.padW + padEndW - d.s) / d.strideW + 1;
+  int64_t oh = 0, ow = 0;
+  conv::convOutputPlane(s, oh, ow);
+  d.oh = static_cast<int>(oh), d.ow = static_cast<int>(ow);
   d.poolH = p.fusedMaxPool.empty() ? 1 : static_cast<int>(p.fusedMaxPool[0]);
   d.poolW = p.fusedMaxPool.empty() ? 1 : static_cast<int>(p.fusedMaxPool[1]);
   return d;
 }
-
-int64_t features(const KernelSetup& s) { return cpu::product(s.inputShapes[0], 1, s.inputShapes[0].size()); }
 
 // Why one layer cannot be a stage at its place (first / last of the chain); "" when it can.
 std::string stageRejection(const KernelSetup& s, Role role, bool first, bool last) {
@@ -60,19 +52,20 @@ std::string stageRejection(const KernelSetup& s, Role role, bool first, bool las
   for (size_t i = 0; i < 1; ++i)
     if (s.inputFormat(i) != TensorFormat::kLINEAR || s.outputFormat(i) != TensorFormat::kLINEAR)
       return "an NHWC tensor";
-  if (s.outputShapes[0].empty() || s.outputShapes[0][0] != s.inputShapes[0][0])
+  if (s.inputShapes[0].empty() || s.outputShapes[0].empty() || s.outputShapes[0][0] != s.inputShapes[0][0])
     return "the batch is not the first dimension of both tensors";
   if (role == Role::kReshape) {
     if (first || last) return "a reshape at an end of the chain";
     return s.inputTypes[0] == DataType::kINT8 && s.outputTypes[0] == DataType::kINT8 ? "" : "not INT8";
   }
-  const bool inOk = cpu::i8::int8Input(s, 0) || (first && role == Role::kConv && floatInput(s));
+  const bool inOk = cpu::i8::int8Input(s, 0) || (first && role == Role::kConv && conv::quantizedOnLoad(s));
   if (!inOk) return "input neither INT8 nor (first convolution) FP32 with a quantize scale";
   if (last ? !cpu::i8::int8OrFloatOutput(s, true) : !cpu::i8::int8OrFloatOutput(s, false))
     return "output type";
   if (role == Role::kConv) {
+    // The checks every CUDA convolution makes (shapes, weights, pool window and output plane).
+    if (!conv::supportedConv2d(s, /*allowFusedPool=*/true)) return "not a 2-D convolution the CUDA kernels run";
     const auto& p = l.as<ConvolutionParams>();
-    if (p.kernel.size() != 2 || s.inputShapes[0].size() != 4) return "not a 2-D convolution";
     if (p.groups != 1) return "grouped convolution";
     for (int64_t v : p.dilation)
       if (v != 1) return "dilation";
@@ -84,20 +77,17 @@ std::string stageRejection(const KernelSetup& s, Role role, bool first, bool las
     if (d.k > 128) return "more than 128 output channels";
     if (d.oh <= 0 || d.ow <= 0 || d.oh * d.ow > 16384) return "output plane size";
     if (!cpu::i8::accumulatorFits(int64_t(d.c) * d.r * d.s)) return "reduction too long for int32";
-    if (s.outputShapes[0] != Shape{s.inputShapes[0][0], d.k, d.oh / d.poolH, d.ow / d.poolW})
-      return "output shape";
     if (last) return "a convolution ends the chain";
     return "";
   }
+  // The checks every INT8 fully connected kernel makes (shapes, weights, types, int32 sums).
+  if (!fcSupports(s, DataType::kINT8, /*allowSoftmax=*/true)) return "not an INT8 fully connected layer";
   const auto& p = l.as<FullyConnectedParams>();
   if (p.fusedSoftmax && !last) return "fused softmax before the end";
   if (p.fusedSoftmax && s.outputTypes[0] != DataType::kFLOAT) return "softmax with INT8 output";
   if (!conv::makeConvActivation(p.activation).linear) return "activation other than NONE, RELU, LEAKY_RELU, CLIP";
-  const int64_t f = features(s);
-  if (f <= 0 || p.weights.count() != f * p.nbOutputs || f > 65536 || p.nbOutputs > 65536)
-    return "fully connected size";
-  if (!p.bias.empty() && p.bias.count() != p.nbOutputs) return "bias size";
-  if (!cpu::i8::accumulatorFits(f)) return "reduction too long for int32";
+  const FcDims d = fcSetupDims(s);
+  if (d.c > 65536 || d.k > 65536) return "fully connected size";
   if (!last && s.outputTypes[0] != DataType::kINT8) return "FP32 output before the end";
   return "";
 }
@@ -135,9 +125,10 @@ int clusterOf(const std::string& config) {
   return n;
 }
 
-// Packs one convolution stage's constants and sets its launch fields (offsets in the host
-// buffers go to the plan; shared-memory offsets are set by the caller).
-void packConv(const KernelSetup& s, bool first, ConvStage& st, ChainPlan& plan, int stage) {
+// Sets one convolution stage's launch fields and, when `pack`, quantizes and packs its
+// constants (offsets in the host buffers go to the plan; shared-memory offsets are set by the
+// caller). Without `pack` only the geometry is planned: enough to know whether it fits.
+void packConv(const KernelSetup& s, bool first, ConvStage& st, ChainPlan& plan, int stage, bool pack) {
   const auto& p = s.layer->as<ConvolutionParams>();
   const ConvDims d = convDims(s);
   st.k = d.k, st.oh = d.oh, st.ow = d.ow, st.strideH = d.strideH, st.strideW = d.strideW;
@@ -155,6 +146,8 @@ void packConv(const KernelSetup& s, bool first, ConvStage& st, ChainPlan& plan, 
   // The input plane: the rows and columns the windows reach, with the zero border.
   st.in = Plane{d.c, d.h, d.w, (d.oh - 1) * d.strideH + d.r, (d.ow - 1) * d.strideW + d.s, d.padH, d.padW, 0, 0};
   st.in.bytes = roundUp(int64_t(st.in.c) * st.in.hp * st.in.wp, 16);
+  st.constStride = roundUp(d.k, 4);
+  if (!pack) return;
 
   const cpu::QuantizedWeights qw = cpu::quantizeWeightsPerChannel(p.weights.values.data(), d.k, reduction);
   KernelSetup asInt8 = s;  // an FP32 input behaves as its quantized INT8 tensor
@@ -183,7 +176,6 @@ void packConv(const KernelSetup& s, bool first, ConvStage& st, ChainPlan& plan, 
         plan.taps.push_back(static_cast<uint16_t>(off));
       }
 
-  st.constStride = roundUp(d.k, 4);
   plan.convConsts[stage] = plan.consts.size();
   std::vector<float> c(2 * static_cast<size_t>(st.constStride), 0.f);
   std::copy(ep.mult.begin(), ep.mult.end(), c.begin());
@@ -191,18 +183,15 @@ void packConv(const KernelSetup& s, bool first, ConvStage& st, ChainPlan& plan, 
   plan.consts.insert(plan.consts.end(), c.begin(), c.end());
 }
 
-void packFc(const KernelSetup& s, bool last, int cluster, FcStage& st, ChainPlan& plan, int stage) {
+// The same for a fully connected stage.
+void packFc(const KernelSetup& s, bool last, int cluster, FcStage& st, ChainPlan& plan, int stage, bool pack) {
   const auto& p = s.layer->as<FullyConnectedParams>();
-  st.f = static_cast<int>(features(s));
+  st.f = static_cast<int>(fcSetupDims(s).c);
   st.fpad = roundUp(st.f, 32);
   st.k = static_cast<int>(p.nbOutputs);
   st.last = last;
   st.act = conv::makeConvActivation(p.activation);
   st.softmax = p.fusedSoftmax;
-  const cpu::QuantizedWeights qw = cpu::quantizeWeightsPerChannel(p.weights.values.data(), st.k, st.f);
-  const cpu::i8::EpilogueParams ep = cpu::i8::makeEpilogueParams(s, qw.scales, p.bias, p.activation, s.layer->name);
-  st.outInt8 = ep.outInt8;
-  st.outInvScale = ep.outInvScale;
   // Split stages: CTA q's rows are q * rows + r; rows past k are zero weights.
   const int ctas = last ? 1 : cluster;
   st.rows = last ? st.k : roundUp((st.k + cluster - 1) / cluster, 16);
@@ -210,7 +199,12 @@ void packFc(const KernelSetup& s, bool last, int cluster, FcStage& st, ChainPlan
   if (!last) st.parts = st.mTiles < kWarps ? std::max(1, std::min(kWarps / st.mTiles, st.fpad / 32)) : 1;
   st.wStride = last ? st.fpad : st.fpad + 16;
   st.constStride = last ? roundUp(st.k, 4) : st.rows;
+  if (!pack) return;
 
+  const cpu::QuantizedWeights qw = cpu::quantizeWeightsPerChannel(p.weights.values.data(), st.k, st.f);
+  const cpu::i8::EpilogueParams ep = cpu::i8::makeEpilogueParams(s, qw.scales, p.bias, p.activation, s.layer->name);
+  st.outInt8 = ep.outInt8;
+  st.outInvScale = ep.outInvScale;
   plan.fcWeights[stage] = plan.weights.size();
   // Rows wStride bytes apart, as in shared memory: one bulk copy per CTA's slice.
   std::vector<int8_t> w(static_cast<size_t>(ctas) * st.rows * st.wStride, 0);
@@ -250,7 +244,7 @@ std::vector<std::string> chainConfigs(const std::vector<KernelSetup>& layers) {
   std::vector<std::string> out;
   for (const std::string& config : wanted) {
     try {
-      planChain(layers, config);
+      planChain(layers, config, /*packConstants=*/false);
       out.push_back(config);
     } catch (const Error&) {
     }
@@ -258,7 +252,7 @@ std::vector<std::string> chainConfigs(const std::vector<KernelSetup>& layers) {
   return out;
 }
 
-ChainPlan planChain(const std::vector<KernelSetup>& layers, const std::string& config) {
+ChainPlan planChain(const std::vector<KernelSetup>& layers, const std::string& config, bool packConstants) {
   const std::string why = structureRejection(layers);
   check(why.empty(), "cuda_int8_chain: ", why);
   const int cluster = clusterOf(config);
@@ -272,10 +266,10 @@ ChainPlan planChain(const std::vector<KernelSetup>& layers, const std::string& c
     const std::string bad = stageRejection(s, role, i == 0, i + 1 == layers.size());
     check(bad.empty(), "cuda_int8_chain: layer '", s.layer->name, "': ", bad);
     if (role == Role::kConv) {
-      packConv(s, i == 0, l.conv[l.nConv], plan, l.nConv);
+      packConv(s, i == 0, l.conv[l.nConv], plan, l.nConv, packConstants);
       ++l.nConv;
     } else if (role == Role::kFc) {
-      packFc(s, i + 1 == layers.size(), cluster, l.fc[l.nFc], plan, l.nFc);
+      packFc(s, i + 1 == layers.size(), cluster, l.fc[l.nFc], plan, l.nFc, packConstants);
       ++l.nFc;
     }
   }
@@ -363,7 +357,7 @@ std::string chainRejection(const std::vector<KernelSetup>& layers, const DeviceI
   }
   if (chainConfigs(layers).empty()) {
     try {
-      planChain(layers, "cluster=1");
+      planChain(layers, "cluster=1", /*packConstants=*/false);
     } catch (const Error& e) {
       return e.what();
     }

@@ -29,6 +29,9 @@ struct ChainPlan {
   size_t convWeights[kMaxConv] = {}, convTaps[kMaxConv] = {}, convConsts[kMaxConv] = {};
   size_t fcWeights[kMaxFc] = {}, fcConsts[kMaxFc] = {};
 };
-ChainPlan planChain(const std::vector<KernelSetup>& layers, const std::string& config);
+// Without packConstants only the geometry and shared-memory layout are planned (whether a
+// configuration fits), and the weights are not quantized.
+ChainPlan planChain(const std::vector<KernelSetup>& layers, const std::string& config,
+                    bool packConstants = true);
 
 }  // namespace int8rt::cuda::chain

@@ -4,7 +4,6 @@
 // Config strings "rows<N>[split][,w8][,hwc]" (conv_patch_setup.h): conv output rows per CTA
 // band, the k tiles shared among warps that would otherwise idle, 8 warps instead of 4, the
 // vectorized-channel patch.
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,11 +22,6 @@ namespace int8rt::cuda {
 namespace {
 
 constexpr const char* kName = "cuda_conv2d_int8_imma_patch";
-
-bool floatInput(const KernelSetup& s) {
-  return s.inputTypes[0] == DataType::kFLOAT && !s.inputScales.empty() && s.inputScales[0] > 0.f &&
-         std::isfinite(s.inputScales[0]);
-}
 
 class PatchConvKernel final : public Kernel {
  public:
@@ -76,7 +70,7 @@ class PatchConvKernel final : public Kernel {
     bool multNonNegative = true;
     for (float m : ep.mult) multNonNegative = multNonNegative && m >= 0.f;
     launch_.poolOnAccumulators = multNonNegative;
-    launch_.xFloat = floatInput(s);
+    launch_.xFloat = conv::quantizedOnLoad(s);
     launch_.inScale = s.inputScales[0];
     const int perSm = conv::preparePatchConv(g, launch_.xFloat);
     launch_.grid = perSm * requireDevice().multiprocessors;
@@ -103,7 +97,7 @@ class PatchConvKernel final : public Kernel {
 
 bool supports(const KernelSetup& s, const DeviceInfo& d) {
   if (!d.present || d.sm() < 80 || !conv::patchShapeSupported(s)) return false;
-  if (!cpu::i8::int8Input(s, 0) && !floatInput(s)) return false;
+  if (!cpu::i8::int8Input(s, 0) && !conv::quantizedOnLoad(s)) return false;
   if (!cpu::i8::int8OrFloatOutput(s, true)) return false;
   const auto& p = s.layer->as<ConvolutionParams>();
   return cpu::i8::accumulatorFits(s.inputShapes[0][1] / p.groups * cpu::elementCount(p.kernel));

@@ -1,6 +1,7 @@
 // Host-side preparation of the CUDA convolutions: see conv_setup.h.
 #include "backends/cuda/conv/conv_setup.h"
 
+#include <cmath>
 #include <cstdio>
 #include <limits>
 
@@ -17,6 +18,11 @@ int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 bool rankOk(const Shape& v) { return v.empty() || v.size() == 2; }
 
 }  // namespace
+
+bool quantizedOnLoad(const KernelSetup& s) {
+  return !s.inputTypes.empty() && s.inputTypes[0] == DataType::kFLOAT && !s.inputScales.empty() &&
+         s.inputScales[0] > 0.f && std::isfinite(s.inputScales[0]);
+}
 
 void convOutputPlane(const KernelSetup& s, int64_t& oh, int64_t& ow) {
   const auto& p = s.layer->as<ConvolutionParams>();

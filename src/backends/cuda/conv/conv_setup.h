@@ -18,6 +18,10 @@ namespace int8rt::cuda::conv {
 // output shape must be the pooled one: window == stride, floor rounding).
 bool supportedConv2d(const KernelSetup& s, bool allowFusedPool = false);
 
+// An FP32 input that an INT8 convolution quantizes as it loads it (the device fusion of a
+// quantize reformat into the convolution): the setup carries a positive, finite input scale.
+bool quantizedOnLoad(const KernelSetup& s);
+
 // The convolution's own output plane (before any fused pool), from the layer's parameters.
 void convOutputPlane(const KernelSetup& s, int64_t& oh, int64_t& ow);
 
