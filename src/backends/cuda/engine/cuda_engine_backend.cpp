@@ -35,7 +35,7 @@ int chainLength(const std::string& config, std::string& kernelConfig) {
 }  // namespace
 
 std::unique_ptr<Kernel> CudaEngineBackend::createChain(const EngineImpl& engine, size_t first,
-                                                       const std::string& source) {
+                                                       size_t& last, const std::string& source) {
   const PlanData& plan = engine.plan();
   const Network& net = plan.network;
   const Layer& head = net.layers()[first];
@@ -58,6 +58,7 @@ std::unique_ptr<Kernel> CudaEngineBackend::createChain(const EngineImpl& engine,
   }
   const std::string why = chain::chainRejection(setups, currentDevice());
   if (!why.empty()) fail(source, ": corrupt plan: chain at layer '", head.name, "': ", why);
+  last = first + n - 1;
   try {
     return chain::createChainKernel(setups, kernelConfig);
   } catch (const Error& e) {
@@ -89,10 +90,8 @@ CudaEngineBackend::CudaEngineBackend(const EngineImpl& engine, const std::string
       continue;
     }
     if (plan.kernels[i] == chain::kChainKernelName) {
-      kernels_[i] = createChain(engine, i, source);
-      std::string unused;
-      chainEnd = i + chainLength(plan.kernelConfigs[i], unused);
-      chainLast_[i] = chainEnd - 1;
+      kernels_[i] = createChain(engine, i, chainLast_[i], source);
+      chainEnd = chainLast_[i] + 1;
       names_[i] = chain::kChainKernelName;
       precisions_[i] = DataType::kINT8;
       continue;

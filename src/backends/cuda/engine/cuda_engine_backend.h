@@ -34,7 +34,9 @@ class CudaEngineBackend : public EngineBackend {
   std::mutex& launchMutex() const { return launchMutex_; }
 
  private:
-  std::unique_ptr<Kernel> createChain(const EngineImpl& engine, size_t first, const std::string& source);
+  // The kernel of the chain that layer `first` starts; `last` is set to its last member.
+  std::unique_ptr<Kernel> createChain(const EngineImpl& engine, size_t first, size_t& last,
+                                      const std::string& source);
 
   mutable std::mutex launchMutex_;
   std::vector<std::unique_ptr<Kernel>> kernels_;
