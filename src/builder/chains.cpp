@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "backends/cuda_bridge.h"
+#include "core/error.h"
 #include "runtime/engine_impl.h"
 
 namespace int8rt {
@@ -36,10 +37,13 @@ std::vector<FusedRun> fuseChains(PlanData& plan, const std::vector<Shape>& shape
                                  const std::function<void(const std::string&)>& log) {
   std::vector<FusedRun> runs;
   // INT8RT_CHAIN: "0" never fuses, "force" fuses every run the chain kernel can run (tests,
-  // experiments); otherwise the faster side wins.
+  // experiments); "auto" (or unset): the faster side wins.
   const char* env = std::getenv("INT8RT_CHAIN");
   const std::string_view mode = env ? env : "";
-  if (plan.device != DeviceType::kCUDA || mode == "0") return runs;
+  if (plan.device != DeviceType::kCUDA) return runs;
+  check(mode.empty() || mode == "0" || mode == "auto" || mode == "force", "INT8RT_CHAIN='", mode,
+        "': expected 0, auto or force");
+  if (mode == "0") return runs;
   if (config.timingIterations <= 0 && mode != "force") return runs;
   const Network& net = plan.network;
   const size_t nL = net.layers().size();

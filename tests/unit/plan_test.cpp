@@ -1,6 +1,9 @@
 // Plan files: round trip, and every kind of corruption is a clear error.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
+#include "builder/chains.h"
 #include "builder/memory_planner.h"
 #include "core/error.h"
 #include "plan/plan.h"
@@ -104,6 +107,46 @@ TEST(MemoryPlanner, ReusesMemoryOfDeadTensors) {
   for (int i = 1; i + 1 < net.nbTensors(); ++i) EXPECT_GE(m.offsets[i], 0);
   EXPECT_NE(m.offsets[1], m.offsets[2]);
   EXPECT_EQ(m.offsets[1], m.offsets[3]);
+}
+
+// A fused run (layers 1..3 of a 6-layer chain, one kernel launched at layer 1) reads its
+// input until the run's end and writes its output at its start: the two must not share memory,
+// and neither may overlap a tensor alive in between. Without the run, they would.
+TEST(MemoryPlanner, FusedRunKeepsItsInputAndOutputApart) {
+  Network net;
+  TensorId x = net.addInput("x", DataType::kFLOAT, {1, 256});
+  std::vector<TensorId> t = {x};
+  for (int i = 0; i < 6; ++i) t.push_back(net.addActivation(t.back(), ActivationType::kRELU).output());
+  net.markOutput(t.back());
+  std::vector<int64_t> bytes(net.nbTensors(), 1024);
+  std::vector<bool> inArena(net.nbTensors(), true);
+  inArena[x] = inArena[t.back()] = false;
+  // Layer i reads t[i] and writes t[i + 1]; the run [1, 3] reads t[1] and writes t[4].
+  const MemoryPlan plain = planMemory(net, bytes, inArena);
+  EXPECT_EQ(plain.arenaBytes, 2048);  // two live intermediates at a time
+  const MemoryPlan fused = planMemory(net, bytes, inArena, {}, {{1, 3}});
+  // t[1] (read until layer 3) and t[4] (written at layer 1) are alive with t[2] and t[3].
+  for (int a = 1; a <= 4; ++a)
+    for (int b = a + 1; b <= 4; ++b) EXPECT_NE(fused.offsets[t[a]], fused.offsets[t[b]]) << a << " " << b;
+  EXPECT_EQ(fused.arenaBytes, 4096);
+}
+
+// The chain pass (CUDA builds) refuses an INT8RT_CHAIN value it does not know, before any GPU
+// work; CPU builds ignore the variable.
+TEST(FusedChains, UnknownChainModeIsAnError) {
+  PlanData plan;
+  plan.device = DeviceType::kCUDA;
+  BuilderConfig config;
+  setenv("INT8RT_CHAIN", "sometimes", 1);
+  try {
+    fuseChains(plan, {}, config, nullptr);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "INT8RT_CHAIN='sometimes': expected 0, auto or force");
+  }
+  plan.device = DeviceType::kCPU;
+  EXPECT_TRUE(fuseChains(plan, {}, config, nullptr).empty());
+  unsetenv("INT8RT_CHAIN");
 }
 
 }  // namespace
