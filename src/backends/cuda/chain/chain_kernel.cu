@@ -7,6 +7,7 @@
 #include <cooperative_groups.h>
 
 #include "backends/cuda/chain/chain_launch.h"
+#include "backends/cuda/chain/chain_trace.cuh"
 #include "backends/cuda/conv/conv_device.cuh"
 #include "backends/cuda/conv/imma_s8.cuh"
 #include "backends/cuda/cuda_check.h"
@@ -18,7 +19,7 @@ namespace int8rt::cuda::chain {
 namespace {
 
 namespace cg = cooperative_groups;
-using conv::activateFast;
+using conv::activateLinear;
 using conv::fastDiv;
 using conv::imma;
 using conv::loadA;
@@ -37,10 +38,12 @@ __device__ __forceinline__ void barrierExpectBytes(uint64_t* bar, unsigned bytes
   asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(smemAddress(bar)), "r"(bytes)
                : "memory");
 }
+// Waits for a barrier's first phase: staged constants (the bulk copies) or pushed inputs (other
+// CTAs' st.async: hence acquire at cluster scope).
 __device__ __forceinline__ void barrierWait(uint64_t* bar) {
   asm volatile(
       "{\n .reg .pred done;\n WAIT_%=:\n"
-      " mbarrier.try_wait.parity.shared::cta.b64 done, [%0], 0;\n"
+      " mbarrier.try_wait.parity.acquire.cluster.shared::cta.b64 done, [%0], 0;\n"
       " @!done bra WAIT_%=;\n}\n" ::"r"(smemAddress(bar))
       : "memory");
 }
@@ -50,13 +53,6 @@ __device__ __forceinline__ void bulkCopy(void* dst, const void* src, unsigned by
           smemAddress(dst)),
       "l"(src), "r"(bytes), "r"(smemAddress(bar))
       : "memory");
-}
-
-__device__ __forceinline__ void clusterSync(const ChainLaunch& l) {
-  if (l.cluster > 1)
-    cg::this_cluster().sync();
-  else
-    __syncthreads();
 }
 
 __device__ __forceinline__ void zeroInts(int* p, int n, int tid) {
@@ -89,41 +85,97 @@ struct PlaneWalk {
   }
 };
 
-// The image's input (FP32 quantized on load, as the quantize reformat would) into its plane.
+// Plane position i of the image's input: FP32 quantized on load (as the quantize reformat
+// would) or INT8; 0 in the border or when `valid` is false.
+__device__ __forceinline__ int8_t inputByte(const ChainLaunch& l, const PlaneWalk& walk, int64_t base, int i,
+                                           bool valid) {
+  const Plane& p = walk.p;
+  const PlanePos q = walk.at(i);
+  if (!valid || !q.inside) return 0;
+  const int64_t at = base + (static_cast<int64_t>(q.ci) * p.h + q.iy) * p.w + q.ix;
+  return l.xFloat ? dm::quantizeOne(__ldg(static_cast<const float*>(l.x) + at), l.inScale)
+                  : static_cast<const int8_t*>(l.x)[at];
+}
+
+// The image's input into its plane.
 __device__ void loadInput(const ChainLaunch& l, unsigned char* smem, int image, bool valid, int tid) {
   const Plane& p = l.input;
   int8_t* dst = reinterpret_cast<int8_t*>(smem + p.offset);
   const int64_t base = static_cast<int64_t>(image) * p.c * p.h * p.w;
   const PlaneWalk walk(p);
+  // Two positions per pass: both global reads are in flight before either store.
 #pragma unroll 1
-  for (int i = tid; i < p.bytes; i += kThreads) {
-    const PlanePos q = walk.at(i);
-    int8_t v = 0;
-    if (valid && q.inside) {
-      const int64_t at = base + (static_cast<int64_t>(q.ci) * p.h + q.iy) * p.w + q.ix;
-      v = l.xFloat ? dm::quantizeOne(__ldg(static_cast<const float*>(l.x) + at), l.inScale)
-                   : static_cast<const int8_t*>(l.x)[at];
-    }
-    dst[i] = v;
+  for (int i = tid; i < p.bytes; i += 2 * kThreads) {
+    const int j = i + kThreads;
+    const int8_t v0 = inputByte(l, walk, base, i, valid);
+    const int8_t v1 = inputByte(l, walk, base, j, valid && j < p.bytes);
+    dst[i] = v0;
+    if (j < p.bytes) dst[j] = v1;
   }
 }
 
-// The implicit GEMM of one convolution: warps take (column chunk, k part) items; a chunk is NI
-// blocks of 8 output pixels, B gathered from the input plane by the tap table.
-template <int MI>
+// The accumulator fragments of MI x NI tiles (rows 16 mi.., columns n0 + 8 ni..) into the
+// int32 rows of `acc`: c0, c1 are row gid, columns n0, n0 + 1; c2, c3 row gid + 8. Written as
+// column pairs, one condition per pair rather than per element (short code: it runs cold, once
+// per CTA). A pair's second column may be the first past the plane: it lands in the row's
+// padding (accStride > columns), never read.
+template <int MI, int NI, bool ATOMIC>
+__device__ __forceinline__ void storeAccumulators(const int (&c)[MI][NI][4], int* acc, int accStride, int k,
+                                                  int columns, int gid, int n0) {
+#pragma unroll
+  for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+    for (int ni = 0; ni < NI; ++ni) {
+      const int m = 16 * mi + gid, n = n0 + 8 * ni;
+      int* dst = acc + m * accStride + n;
+      const bool col = n < columns, top = col && m < k, bottom = col && m + 8 < k;
+      if (ATOMIC) {
+        if (top) atomicAdd(dst, c[mi][ni][0]);
+        if (top) atomicAdd(dst + 1, c[mi][ni][1]);
+        if (bottom) atomicAdd(dst + 8 * accStride, c[mi][ni][2]);
+        if (bottom) atomicAdd(dst + 8 * accStride + 1, c[mi][ni][3]);
+      } else {
+        if (top) *reinterpret_cast<int2*>(dst) = make_int2(c[mi][ni][0], c[mi][ni][1]);
+        if (bottom) *reinterpret_cast<int2*>(dst + 8 * accStride) = make_int2(c[mi][ni][2], c[mi][ni][3]);
+      }
+    }
+}
+
+// The implicit GEMM of one convolution. Warps form teams, one per (M group, k part): an M
+// group is kConvMi tiles of 16 output channels, a part a range of 32-deep k tiles; a team's
+// warps take its column chunks in turn, a chunk kConvNi blocks of 8 output pixels whose B
+// fragments are gathered from the input plane by the tap table. A part of one k tile (a small
+// reduction, as a first convolution's) keeps its A fragments and taps in registers across
+// chunks. One instance serves every convolution of the chain: the code the first one fetched
+// (cold, from L2) is warm for the next.
 __device__ void convMma(const ConvStage& s, unsigned char* smem, int* acc, int warp, int lane) {
-  constexpr int NI = MI >= 8 ? 1 : 8 / MI;
+  constexpr int MI = kConvMi, NI = kConvNi;
   const int gid = lane >> 2, tig = lane & 3;
   const int wStride = s.kp + 16, columns = s.oh * s.ow, kTiles = s.kp / 32;
-  const unsigned char* sW = smem + s.wOffset;
+  // Small-integer quotients by float reciprocals (fastDiv): an int division is ~25 instructions.
+  const int groups = s.mi / MI, teams = groups * s.parts;
+  const float invTeams = 1.f / static_cast<float>(teams), invGroups = 1.f / static_cast<float>(groups);
+  const int members = fastDiv(kWarps, invTeams), member = fastDiv(warp, invTeams);
+  if (member >= members) return;  // the planner keeps teams <= kWarps
+  const int team = warp - member * teams, part = fastDiv(team, invGroups), group = team - part * groups;
+  const int ktPer = fastDiv(kTiles + s.parts - 1, 1.f / static_cast<float>(s.parts));
+  const int ktBegin = part * ktPer, ktEnd = min(kTiles, ktBegin + ktPer);
+  const bool single = ktEnd - ktBegin == 1;
+  const unsigned char* sW = smem + s.wOffset + 16 * MI * group * wStride;
   const uint4* sTaps = reinterpret_cast<const uint4*>(smem + s.tapsOffset);
   const int8_t* in = reinterpret_cast<const int8_t*>(smem + s.in.offset);
   const float invOw = 1.f / static_cast<float>(s.ow);
-  const float invChunks = 1.f / static_cast<float>(s.chunks);
+  int* accGroup = acc + 16 * MI * group * s.accStride;
+  const int kLeft = s.k - 16 * MI * group;
+  uint32_t a[MI][4];
+  uint4 t = make_uint4(0, 0, 0, 0);
+  if (single) {
+    t = sTaps[ktBegin * 4 + tig];
+#pragma unroll
+    for (int mi = 0; mi < MI; ++mi) loadA(a[mi], sW + 16 * mi * wStride + ktBegin * 32, wStride, lane);
+  }
 #pragma unroll 1
-  for (int item = warp; item < s.chunks * s.parts; item += kWarps) {
-    const int part = fastDiv(item, invChunks), chunk = item - part * s.chunks;
-    const int ktBegin = part * kTiles / s.parts, ktEnd = (part + 1) * kTiles / s.parts;
+  for (int chunk = member; chunk < s.chunks; chunk += members) {
     const int8_t* col[NI];
 #pragma unroll
     for (int ni = 0; ni < NI; ++ni) {
@@ -137,13 +189,15 @@ __device__ void convMma(const ConvStage& s, unsigned char* smem, int* acc, int w
     for (int mi = 0; mi < MI; ++mi)
 #pragma unroll
       for (int ni = 0; ni < NI; ++ni) c[mi][ni][0] = c[mi][ni][1] = c[mi][ni][2] = c[mi][ni][3] = 0;
+#pragma unroll 1
     for (int kt = ktBegin; kt < ktEnd; ++kt) {
-      const uint4 t = sTaps[kt * 4 + tig];
+      if (!single) {
+        t = sTaps[kt * 4 + tig];
+#pragma unroll
+        for (int mi = 0; mi < MI; ++mi) loadA(a[mi], sW + 16 * mi * wStride + kt * 32, wStride, lane);
+      }
       const int o0 = t.x & 0xffff, o1 = t.x >> 16, o2 = t.y & 0xffff, o3 = t.y >> 16;
       const int o4 = t.z & 0xffff, o5 = t.z >> 16, o6 = t.w & 0xffff, o7 = t.w >> 16;
-      uint32_t a[MI][4];
-#pragma unroll
-      for (int mi = 0; mi < MI; ++mi) loadA(a[mi], sW + 16 * mi * wStride + kt * 32, wStride, lane);
 #pragma unroll
       for (int ni = 0; ni < NI; ++ni) {
         const int8_t* p = col[ni];
@@ -153,21 +207,11 @@ __device__ void convMma(const ConvStage& s, unsigned char* smem, int* acc, int w
         for (int mi = 0; mi < MI; ++mi) imma(c[mi][ni], a[mi], b0, b1);
       }
     }
-    // c0, c1: row gid, columns 2 tig, 2 tig + 1; c2, c3: row gid + 8.
-#pragma unroll
-    for (int mi = 0; mi < MI; ++mi)
-#pragma unroll
-      for (int ni = 0; ni < NI; ++ni)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int m = 16 * mi + gid + 8 * (e >> 1), n = chunk * 8 * NI + ni * 8 + 2 * tig + (e & 1);
-          if (m >= s.k || n >= columns) continue;
-          int* dst = acc + m * s.accStride + n;
-          if (s.parts == 1)
-            *dst = c[mi][ni][e];
-          else
-            atomicAdd(dst, c[mi][ni][e]);
-        }
+    const int n0 = chunk * 8 * NI + 2 * tig;
+    if (s.parts == 1)
+      storeAccumulators<MI, NI, false>(c, accGroup, s.accStride, kLeft, columns, gid, n0);
+    else
+      storeAccumulators<MI, NI, true>(c, accGroup, s.accStride, kLeft, columns, gid, n0);
   }
 }
 
@@ -181,22 +225,23 @@ __device__ void convStoreWindow(const ConvStage& s, unsigned char* smem, const i
   const float* bias = mult + s.constStride;
   const int poolH = PH ? PH : s.poolH, poolW = PW ? PW : s.poolW;
   const PlaneWalk walk(out);
-#pragma unroll 1
+  // Unrolled twice: each pass is a chain of dependent shared-memory reads and conversions, and
+  // two in flight hide each other's latency.
+#pragma unroll 2
   for (int i = tid; i < out.bytes; i += kThreads) {
     const PlanePos q = walk.at(i);
-    int8_t v = 0;
-    if (q.inside) {
-      const int* a = acc + q.ci * s.accStride + q.iy * poolH * s.ow + q.ix * poolW;
-      const float m = mult[q.ci], b = bias[q.ci];
-      float best = -INFINITY;
+    // The border reads channel 0's first window (in bounds) and stores a zero: no branch.
+    const int ci = q.inside ? q.ci : 0;
+    const int* a = acc + (q.inside ? q.ci * s.accStride + q.iy * poolH * s.ow + q.ix * poolW : 0);
+    const float m = mult[ci], b = bias[ci];
+    float best = -INFINITY;
 #pragma unroll
-      for (int dy = 0; dy < poolH; ++dy)
+    for (int dy = 0; dy < poolH; ++dy)
 #pragma unroll
-        for (int dx = 0; dx < poolW; ++dx)
-          best = fmaxf(best, __fmaf_rn(static_cast<float>(a[dy * s.ow + dx]), m, b));
-      v = requantize(activateFast(best, s.act), s.outInvScale);
-    }
-    dst[i] = v;
+      for (int dx = 0; dx < poolW; ++dx)
+        best = fmaxf(best, __fmaf_rn(static_cast<float>(a[dy * s.ow + dx]), m, b));
+    const int8_t v = requantize(activateLinear(best, s.act), s.outInvScale);
+    dst[i] = q.inside ? v : int8_t(0);
   }
 }
 
@@ -209,41 +254,67 @@ __device__ void convStore(const ConvStage& s, unsigned char* smem, const int* ac
     convStoreWindow<0, 0>(s, smem, acc, tid);
 }
 
-// A split stage's inputs: the cluster's vectors ([kMaxCluster][fpad], zero rows past the
-// cluster) from the CTAs' planes (prevRows == 0) or from their slices of the previous stage.
-__device__ void gatherSplitInputs(const ChainLaunch& l, const FcStage& s, unsigned char* smem,
-                                  int srcOffset, int prevRows, int tid) {
-  const int q16 = s.fpad / 16;
+// Distributed shared memory by push: a producer stores 16-byte chunks into a consumer CTA's
+// shared memory with st.async, which also counts the bytes on the consumer's mbarrier.
+__device__ __forceinline__ unsigned clusterAddress(unsigned local, int rank) {
+  unsigned r;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;\n" : "=r"(r) : "r"(local), "r"(rank));
+  return r;
+}
+__device__ __forceinline__ void pushChunk(const unsigned char* smem, int srcOffset, int dstOffset,
+                                          const uint64_t* bar, int rank) {
+  const uint4 v = *reinterpret_cast<const uint4*>(smem + srcOffset);
+  asm volatile(
+      "st.async.shared::cluster.mbarrier::complete_tx::bytes.v4.s32 [%0], {%1, %2, %3, %4}, [%5];\n" ::"r"(
+          clusterAddress(smemAddress(smem + dstOffset), rank)),
+      "r"(v.x), "r"(v.y), "r"(v.z), "r"(v.w), "r"(clusterAddress(smemAddress(bar), rank))
+      : "memory");
+}
+// This CTA's input vector of the first (split) fully connected stage, to row `rank` of every
+// CTA's first gather area.
+__device__ void pushVector(const ChainLaunch& l, const unsigned char* smem, const uint64_t* pushBars,
+                           int rank, int tid) {
+  const int q16 = l.fc[0].fpad / 16;
   const float inv = 1.f / static_cast<float>(q16);
-  cg::cluster_group cluster = cg::this_cluster();
 #pragma unroll 1
-  for (int i = tid; i < kMaxCluster * q16; i += kThreads) {
-    const int j = fastDiv(i, inv), f = 16 * (i - j * q16);
-    uint4 v = make_uint4(0, 0, 0, 0);
-    if (j < l.cluster) {
-      if (prevRows == 0) {
-        v = *reinterpret_cast<const uint4*>(cluster.map_shared_rank(smem + srcOffset, j) + f);
-      } else if (f < l.cluster * prevRows) {
-        const int owner = f / prevRows, r = f - owner * prevRows;
-        v = *reinterpret_cast<const uint4*>(cluster.map_shared_rank(smem + srcOffset, owner) +
-                                            j * prevRows + r);
-      }
-    }
-    *reinterpret_cast<uint4*>(smem + l.gatherOffset + j * l.gatherStride + f) = v;
+  for (int i = tid; i < l.cluster * q16; i += kThreads) {
+    const int t = fastDiv(i, inv), c = 16 * (i - t * q16);
+    pushChunk(smem, l.firstVectorOffset + c, l.gatherOffset[0] + rank * l.gatherStride + c, pushBars, t);
+  }
+}
+
+// Split stage f's slice [cluster][rows] to the next stage: each CTA's gather area (the next is
+// split: every image's rows) or each image's CTA's vector (the next is the last stage). Only
+// the rows below the next stage's padded features travel.
+__device__ void pushSlice(const ChainLaunch& l, int f, const unsigned char* smem, const uint64_t* pushBars,
+                          int rank, int tid) {
+  const FcStage& s = l.fc[f];
+  const FcStage& n = l.fc[f + 1];
+  const int c16 = max(0, min(s.rows, n.fpad - rank * s.rows)) / 16;
+  const int images = n.last ? 1 : l.cluster, perTarget = images * c16;
+  const int dst = (n.last ? l.vectorOffset : l.gatherOffset[(f + 1) % 2]) + rank * s.rows;
+  const float invTarget = 1.f / static_cast<float>(max(perTarget, 1)), invC = 1.f / static_cast<float>(max(c16, 1));
+#pragma unroll 1
+  for (int i = tid; i < l.cluster * perTarget; i += kThreads) {
+    const int t = fastDiv(i, invTarget), r = i - t * perTarget;
+    const int img = fastDiv(r, invC), c = 16 * (r - img * c16);
+    const int image = n.last ? t : img;
+    pushChunk(smem, l.sliceOffset + image * s.rows + c, dst + img * l.gatherStride + c, pushBars + f + 1, t);
   }
 }
 
 // A split stage's rows [rank * rows, +rows) for the cluster's 8 image columns.
-__device__ void fcMma(const ChainLaunch& l, const FcStage& s, unsigned char* smem, int* acc,
+__device__ void fcMma(const ChainLaunch& l, const FcStage& s, unsigned char* smem, int* acc, int gatherOffset,
                       int warp, int lane) {
   const int gid = lane >> 2, tig = lane & 3, kTiles = s.fpad / 32;
   const unsigned char* sW = smem + s.wOffset;
-  const unsigned char* sX = smem + l.gatherOffset + gid * l.gatherStride + 4 * tig;
+  const unsigned char* sX = smem + gatherOffset + gid * l.gatherStride + 4 * tig;
   const float invTiles = 1.f / static_cast<float>(s.mTiles);
 #pragma unroll 1
   for (int item = warp; item < s.mTiles * s.parts; item += kWarps) {
     const int part = fastDiv(item, invTiles), mt = item - part * s.mTiles;
-    const int ktBegin = part * kTiles / s.parts, ktEnd = (part + 1) * kTiles / s.parts;
+    const float invParts = 1.f / static_cast<float>(s.parts);
+    const int ktBegin = fastDiv(part * kTiles, invParts), ktEnd = fastDiv((part + 1) * kTiles, invParts);
     int c[4] = {0, 0, 0, 0};
     for (int kt = ktBegin; kt < ktEnd; ++kt) {
       uint32_t a[4];
@@ -252,13 +323,13 @@ __device__ void fcMma(const ChainLaunch& l, const FcStage& s, unsigned char* sme
       const uint32_t b1 = *reinterpret_cast<const uint32_t*>(sX + kt * 32 + 16);
       imma(c, a, b0, b1);
     }
+    int* dst = acc + (mt * 16 + gid) * kMaxCluster + 2 * tig;
+    if (s.parts == 1) {
+      *reinterpret_cast<int2*>(dst) = make_int2(c[0], c[1]);
+      *reinterpret_cast<int2*>(dst + 8 * kMaxCluster) = make_int2(c[2], c[3]);
+    } else {
 #pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      int* dst = acc + (mt * 16 + gid + 8 * (e >> 1)) * kMaxCluster + 2 * tig + (e & 1);
-      if (s.parts == 1)
-        *dst = c[e];
-      else
-        atomicAdd(dst, c[e]);
+      for (int e = 0; e < 4; ++e) atomicAdd(dst + 8 * kMaxCluster * (e >> 1) + (e & 1), c[e]);
     }
   }
 }
@@ -275,7 +346,7 @@ __device__ void fcSplitStore(const ChainLaunch& l, const FcStage& s, unsigned ch
     const int j = fastDiv(i, inv), r = i - j * s.rows;
     int8_t v = 0;
     if (rank * s.rows + r < s.k)
-      v = requantize(activateFast(__fmaf_rn(static_cast<float>(acc[r * kMaxCluster + j]), mult[r], bias[r]), s.act),
+      v = requantize(activateLinear(__fmaf_rn(static_cast<float>(acc[r * kMaxCluster + j]), mult[r], bias[r]), s.act),
                      s.outInvScale);
     slice[j * s.rows + r] = v;
   }
@@ -289,17 +360,21 @@ __device__ void writeLastOutputs(const ChainLaunch& l, const FcStage& s, const f
   if (s.softmax) {
     if (warp != 0) return;
     float mx = -INFINITY;
+    #pragma unroll 1
     for (int o = lane; o < s.k; o += 32) mx = fmaxf(mx, sOut[o]);
 #pragma unroll
     for (int d = 16; d > 0; d /= 2) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, d));
     float total = 0.f;
+    #pragma unroll 1
     for (int o = lane; o < s.k; o += 32) total += expf(sOut[o] - mx);
 #pragma unroll
     for (int d = 16; d > 0; d /= 2) total += __shfl_xor_sync(0xffffffffu, total, d);
+    #pragma unroll 1
     for (int o = lane; o < s.k; o += 32)
       static_cast<float*>(l.y)[row + o] = __fdiv_rn(expf(sOut[o] - mx), total);
     return;
   }
+  #pragma unroll 1
   for (int o = tid; o < s.k; o += kThreads) {
     if (s.outInt8)
       static_cast<int8_t*>(l.y)[row + o] = requantize(sOut[o], s.outInvScale);
@@ -322,51 +397,66 @@ __device__ void lastStage(const ChainLaunch& l, const FcStage& s, unsigned char*
   for (int o = warp; o < s.k; o += kWarps) {
     const int* w4 = reinterpret_cast<const int*>(smem + s.wOffset + o * s.wStride);
     int sum = 0;
+    #pragma unroll 1
     for (int q = lane; q < words; q += 32) sum = __dp4a(w4[q], v4[q], sum);
 #pragma unroll
     for (int d = 16; d > 0; d /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, d);
-    if (lane == 0) sOut[o] = activateFast(__fmaf_rn(static_cast<float>(sum), mult[o], bias[o]), s.act);
+    if (lane == 0) sOut[o] = activateLinear(__fmaf_rn(static_cast<float>(sum), mult[o], bias[o]), s.act);
   }
   __syncthreads();
   if (valid) writeLastOutputs(l, s, sOut, image, warp, lane, tid);
 }
+
 __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant__ ChainLaunch l) {
   extern __shared__ __align__(16) unsigned char smem[];
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  TRACE_DECL
+  TRACE_GT0
+  TRACE();
+  // Every stage's constants arrive by bulk copies, one mbarrier per stage (in stage order),
+  // issued before the wait for the previous kernel: they are this kernel's own. Then one
+  // mbarrier per fully connected stage for its pushed inputs, armed with their bytes
+  // now; the cluster barrier's arrive here and wait before the first push make every CTA's
+  // barriers ready before any other CTA pushes.
+  uint64_t* bars = reinterpret_cast<uint64_t*>(smem + l.barrierOffset);
+  uint64_t* pushBars = bars + l.nConv + l.nFc;
+  if (tid == 0) {
+#pragma unroll 1
+    for (int g = 0; g < 2 * l.nFc + l.nConv; ++g) barrierInit(bars + g);
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+#pragma unroll 1
+    for (int f = 0; f < l.nFc; ++f)
+      if (l.fc[f].pushBytes > 0) barrierExpectBytes(pushBars + f, l.fc[f].pushBytes);
+  }
+  __syncthreads();
+  // Relaxed: fence.mbarrier_init already released the initializations to the cluster (a
+  // release here would also wait for this CTA's other writes, ~1,000 cycles for nothing).
+  if (l.cluster > 1) asm volatile("barrier.cluster.arrive.relaxed.aligned;\n" ::: "memory");
   const int rank = l.cluster > 1 ? static_cast<int>(cg::this_cluster().block_rank()) : 0;
   const int image = blockIdx.x;
   const bool valid = image < l.batch;
-
-  // Every stage's constants, by bulk copies that warp 0 issues and one mbarrier per stage (in
-  // stage order), before the wait for the previous kernel: they are this kernel's own.
-  uint64_t* bars = reinterpret_cast<uint64_t*>(smem + l.barrierOffset);
-  const int groups = l.nConv + l.nFc;
-  if (tid == 0) {
-    for (int g = 0; g < groups; ++g) barrierInit(bars + g);
-    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+  // Weights are packed with the shared-memory row stride: three copies per convolution stage,
+  // two per fully connected one. One warp per stage issues them (a bulk copy's operands are
+  // warp-uniform), so the cold parameter reads of the stages miss in parallel, not in turn.
+  if (lane == 0 && warp < l.nConv) {
+    const ConvStage& c = l.conv[warp];
+    const unsigned wBytes = 16 * c.mi * (c.kp + 16);
+    barrierExpectBytes(bars + warp, wBytes + 2 * c.kp + 8 * c.constStride);
+    bulkCopy(smem + c.wOffset, c.weights, wBytes, bars + warp);
+    bulkCopy(smem + c.tapsOffset, c.taps, 2 * c.kp, bars + warp);
+    bulkCopy(smem + c.constsOffset, c.consts, 8 * c.constStride, bars + warp);
+  } else if (lane == 0 && warp < l.nConv + l.nFc) {
+    const FcStage& s = l.fc[warp - l.nConv];
+    const unsigned wBytes = (s.last ? s.k : s.rows) * s.wStride;
+    barrierExpectBytes(bars + warp, wBytes + 8 * s.constStride);
+    bulkCopy(smem + s.wOffset, s.last ? s.weights : s.weights + static_cast<int64_t>(rank) * wBytes, wBytes, bars + warp);
+    bulkCopy(smem + s.constsOffset, s.last ? s.consts : s.consts + 2 * rank * s.rows, 8 * s.constStride, bars + warp);
   }
-  __syncthreads();
-  if (tid == 0) {
-    // Weights are packed with the shared-memory row stride: three copies per stage.
-    for (int s = 0; s < l.nConv; ++s) {
-      const ConvStage& c = l.conv[s];
-      const unsigned wBytes = 16 * c.mi * (c.kp + 16);
-      barrierExpectBytes(bars + s, wBytes + 2 * c.kp + 8 * c.constStride);
-      bulkCopy(smem + c.wOffset, c.weights, wBytes, bars + s);
-      bulkCopy(smem + c.tapsOffset, c.taps, 2 * c.kp, bars + s);
-      bulkCopy(smem + c.constsOffset, c.consts, 8 * c.constStride, bars + s);
-    }
-    for (int f = 0; f < l.nFc; ++f) {
-      const FcStage& s = l.fc[f];
-      uint64_t* bar = bars + l.nConv + f;
-      const unsigned wBytes = (s.last ? s.k : s.rows) * s.wStride;
-      barrierExpectBytes(bar, wBytes + 8 * s.constStride);
-      bulkCopy(smem + s.wOffset, s.last ? s.weights : s.weights + static_cast<int64_t>(rank) * wBytes, wBytes, bar);
-      bulkCopy(smem + s.constsOffset, s.last ? s.consts : s.consts + 2 * rank * s.rows, 8 * s.constStride, bar);
-    }
-  }
+  TRACE();
   pdlWait();
+  TRACE();
   loadInput(l, smem, image, valid, tid);
+  TRACE_SYNC();
 
   int* acc = reinterpret_cast<int*>(smem + l.accOffset);
   int stage = 0;
@@ -377,63 +467,61 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
     if (c.parts > 1) zeroInts(acc, c.k * c.accStride, tid);
     barrierWait(bars + stage);
     __syncthreads();  // constants staged, input plane written, accumulators zeroed
-    switch (c.mi) {
-      case 1: convMma<1>(c, smem, acc, warp, lane); break;
-      case 2: convMma<2>(c, smem, acc, warp, lane); break;
-      case 4: convMma<4>(c, smem, acc, warp, lane); break;
-      default: convMma<8>(c, smem, acc, warp, lane); break;
-    }
+    TRACE();
+    convMma(c, smem, acc, warp, lane);
     __syncthreads();
+    TRACE();
     convStore(c, smem, acc, tid);
+    TRACE_SYNC();
   }
 
-  int srcOffset = l.firstVectorOffset, prevRows = 0, slice = 0;
+  if (!l.fc[0].last) {
+    // Split stages' gather rows past the cluster stay zeros (no CTA pushes them).
+    const int per = (kMaxCluster - l.cluster) * l.gatherStride / 16;
+#pragma unroll 1
+    for (int i = tid; i < 2 * per; i += kThreads) {
+      const int g = i >= per, j = i - g * per;
+      *reinterpret_cast<uint4*>(smem + l.gatherOffset[g] + l.cluster * l.gatherStride + 16 * j) = make_uint4(0, 0, 0, 0);
+    }
+    __syncthreads();  // the vector is complete
+    if (l.cluster > 1) asm volatile("barrier.cluster.wait.acquire.aligned;\n" ::: "memory");
+    pushVector(l, smem, pushBars, rank, tid);
+  }
 #pragma unroll 1
   for (int f = 0; f < l.nFc; ++f, ++stage) {
     const FcStage s = l.fc[f];
     barrierWait(bars + stage);
+    TRACE();
     if (!s.last) {
       __syncthreads();  // the previous stage's store pass has read the accumulators
       if (s.parts > 1) zeroInts(acc, s.rows * kMaxCluster, tid);
-      clusterSync(l);  // every CTA's input to this stage is complete and visible
-      gatherSplitInputs(l, s, smem, srcOffset, prevRows, tid);
+      barrierWait(pushBars + f);
       __syncthreads();
-      fcMma(l, s, smem, acc, warp, lane);
+      TRACE();
+      fcMma(l, s, smem, acc, l.gatherOffset[f % 2], warp, lane);
       __syncthreads();
-      fcSplitStore(l, s, smem, acc, l.sliceOffset[slice], rank, tid);
-      srcOffset = l.sliceOffset[slice];
-      prevRows = s.rows;
-      slice ^= 1;
+      TRACE();
+      fcSplitStore(l, s, smem, acc, l.sliceOffset, rank, tid);
+      __syncthreads();
+      pushSlice(l, f, smem, pushBars, rank, tid);
+      TRACE();
       continue;
     }
-    const int8_t* vec = reinterpret_cast<const int8_t*>(smem + srcOffset);
-    if (prevRows > 0) {
-      // This image's vector from every CTA's slice; the second barrier keeps each CTA (and
-      // its shared memory) alive until the others have read it.
-      clusterSync(l);
-      cg::cluster_group cluster = cg::this_cluster();
-#pragma unroll 1
-      for (int q = tid; q < s.fpad / 16; q += kThreads) {
-        const int f16 = 16 * q;
-        uint4 v = make_uint4(0, 0, 0, 0);
-        if (f16 < l.cluster * prevRows) {
-          const int owner = f16 / prevRows, r = f16 - owner * prevRows;
-          v = *reinterpret_cast<const uint4*>(cluster.map_shared_rank(smem + srcOffset, owner) +
-                                              rank * prevRows + r);
-        }
-        *reinterpret_cast<uint4*>(smem + l.vectorOffset + f16) = v;
-      }
-      // Arrive now, wait at the end: this CTA's reads of the others are done; its own shared
-      // memory must stay until theirs are (the wait overlaps the last stage).
-      __syncthreads();
-      asm volatile("barrier.cluster.arrive.release.aligned;\n" ::: "memory");
-      vec = reinterpret_cast<const int8_t*>(smem + l.vectorOffset);
-      lastStage(l, s, smem, vec, image, valid, warp, lane, tid);
-      asm volatile("barrier.cluster.wait.acquire.aligned;\n" ::: "memory");
-      continue;
-    }
+    // The last stage's vector: pushed by the split stage before it, or this CTA's own.
+    const bool pushed = s.pushBytes > 0;
+    if (pushed) barrierWait(pushBars + f);
     __syncthreads();
+    TRACE();
+    const int8_t* vec = reinterpret_cast<const int8_t*>(smem + (pushed ? l.vectorOffset : l.firstVectorOffset));
     lastStage(l, s, smem, vec, image, valid, warp, lane, tid);
+    TRACE_SYNC();
+    // No CTA leaves while its pushes to the others may be in flight (they wait for them; this
+    // costs no time: the kernel ends with its slowest CTA anyway).
+    if (!l.fc[0].last && l.cluster > 1) {
+      asm volatile("barrier.cluster.arrive.release.aligned;\n" ::: "memory");
+      asm volatile("barrier.cluster.wait.acquire.aligned;\n" ::: "memory");
+    }
+    TRACE_END();
   }
 }
 

@@ -11,11 +11,14 @@
 //   pass applies the epilogue, the pool, the activation and the requantization while it writes
 //   the next plane;
 // - the fully connected layers but the last are split by output rows over a thread-block
-//   cluster of `cluster` CTAs (= images): each CTA gathers the cluster's input vectors through
-//   distributed shared memory and computes its slice of rows for all of them (each weight is
-//   read once per cluster, not once per image);
-// - the last fully connected layer is computed by each CTA for its own image, which gathers
-//   its vector from the slices, then writes the chain's output.
+//   cluster of `cluster` CTAs (= images): each CTA computes its slice of rows for the
+//   cluster's images (each weight is read once per cluster, not once per image);
+// - the last fully connected layer is computed by each CTA for its own image, then it writes
+//   the chain's output.
+// Inputs move between the CTAs by push, not pull: a producer stores its vector (or its slice of
+// each image's vector) into the consumers' shared memory with st.async, which counts the bytes
+// on the consumer's mbarrier; a consumer waits for its expected bytes only, not for the whole
+// cluster at a barrier.
 // Every weight, tap table and epilogue constant is staged by bulk copies before the kernel waits
 // for the previous one (programmatic dependent launch), so only the input read is exposed.
 #pragma once
@@ -31,6 +34,12 @@ constexpr int kWarps = 16;  // one CTA per image and SM: all of the SM's schedul
 constexpr int kThreads = 32 * kWarps;
 constexpr int kMaxCluster = 8;            // the portable cluster size
 constexpr int kSmemLimit = 227 * 1024;    // sm_90's opt-in maximum per CTA
+// A convolution's MMA item: kConvMi tiles of 16 output channels by kConvNi blocks of 8 output
+// pixels. Every convolution stage uses this one shape, so they share one code path (fetched
+// cold from L2 once per CTA). Each B fragment is gathered byte by byte from shared memory (8
+// loads, 6 byte permutes) and serves kConvMi MMAs: the gathers, not the MMAs, are the work, so
+// the item is tall (an M tile of zero weights costs an MMA, not a gather).
+constexpr int kConvMi = 4, kConvNi = 2;
 
 // An INT8 activation plane in shared memory: c channels of hp x wp bytes, the value of channel
 // ci at (iy, ix) at ci * hp * wp + (iy + padH) * wp + ix + padW; positions outside the h x w
@@ -51,8 +60,8 @@ struct ConvStage {
   int oh = 0, ow = 0, strideH = 1, strideW = 1;
   int poolH = 1, poolW = 1;       // fused max pool (1 x 1: none); stored plane oh/poolH x ow/poolW
   int kp = 0;                     // reduction (c, r, s) padded to 32
-  int mi = 1;                     // 16-row M tiles (1, 2, 4 or 8): 16 mi >= k
-  int chunks = 0, parts = 1;      // column chunks of 8 NI columns; k-split parts per chunk
+  int mi = kConvMi;               // 16-row M tiles, a multiple of kConvMi: 16 mi >= k
+  int chunks = 0, parts = 1;      // column chunks of 8 kConvNi columns; k-split parts per item
   int accStride = 0;              // int32 accumulators per channel row (>= oh * ow, 8 mod 32)
   const int8_t* weights = nullptr;  // [16 mi][kp + 16], zeros past k and the reduction
   const uint16_t* taps = nullptr;   // [kp / 32][4][8] offsets of the B fragment bytes in `in`
@@ -79,6 +88,7 @@ struct FcStage {
   bool softmax = false;           // last stage only, FP32 output
   int wOffset = 0, constsOffset = 0;
   int wStride = 0;                // bytes per staged weight row (fpad + 16 for split stages)
+  int pushBytes = 0;              // input bytes other CTAs (and this one) push here; 0: none
 };
 
 struct ChainLaunch {
@@ -90,10 +100,15 @@ struct ChainLaunch {
   int planeOffset[2] = {0, 0};    // the two ping-pong planes of the convolutions
   int firstVectorOffset = 0;      // the first fully connected stage's input (a plane, flat)
   int accOffset = 0;              // int32 accumulators (largest stage)
-  int gatherOffset = 0, gatherStride = 0;  // split stages: [cluster][fpad + 16] gathered inputs
-  int sliceOffset[2] = {0, 0};    // split stages' outputs [cluster][rows], ping-pong
-  int vectorOffset = 0;           // the last stage's input vector [fpad]
-  int barrierOffset = 0;          // one 8-byte mbarrier per stage (the staged constants)
+  // Split stages' inputs [kMaxCluster][gatherStride] (rows past the cluster: zeros), ping-pong
+  // between consecutive split stages: a CTA may push the next stage's inputs while a slower
+  // one still reads this stage's.
+  int gatherOffset[2] = {0, 0}, gatherStride = 0;
+  int sliceOffset = 0;            // a split stage's outputs [cluster][rows]
+  int vectorOffset = 0;           // the last stage's input vector [fpad] (after a split stage)
+  // One 8-byte mbarrier per stage for its staged constants, then one per fully connected stage
+  // for its pushed inputs (arrivals of pushBytes from the cluster's CTAs).
+  int barrierOffset = 0;
   int smemBytes = 0;
   const void* x = nullptr;        // [batch][input.c * input.h * input.w], INT8 or FP32
   bool xFloat = false;

@@ -135,11 +135,14 @@ void packConv(const KernelSetup& s, bool first, ConvStage& st, ChainPlan& plan, 
   st.poolH = d.poolH, st.poolW = d.poolW;
   const int reduction = d.c * d.r * d.s;
   st.kp = roundUp(reduction, 32);
-  st.mi = 1;
-  while (16 * st.mi < d.k) st.mi *= 2;
-  const int ni = st.mi >= 8 ? 1 : 8 / st.mi, columns = d.oh * d.ow, kTiles = st.kp / 32;
-  st.chunks = (columns + 8 * ni - 1) / (8 * ni);
-  st.parts = st.chunks < kWarps ? std::max(1, std::min(kWarps / st.chunks, kTiles)) : 1;
+  st.mi = roundUp((d.k + 15) / 16, kConvMi);
+  const int columns = d.oh * d.ow, kTiles = st.kp / 32;
+  st.chunks = (columns + 8 * kConvNi - 1) / (8 * kConvNi);
+  // Items without a k split: M groups x chunks; split the reduction while warps are idle.
+  // The kernel's teams (M group x part) then number at most kWarps.
+  const int items = st.mi / kConvMi * st.chunks;
+  st.parts = items < kWarps ? std::max(1, std::min(kWarps / items, kTiles)) : 1;
+  check(st.mi / kConvMi * st.parts <= kWarps, "cuda_int8_chain: too many convolution teams");
   // 8 mod 32 words: the MMA fragments' rows (8 per store) then meet at most in pairs on a bank.
   st.accStride = roundUp(columns, 32) + 8;
   st.act = conv::makeConvActivation(p.activation);
@@ -222,6 +225,25 @@ void packFc(const KernelSetup& s, bool last, int cluster, FcStage& st, ChainPlan
   plan.consts.insert(plan.consts.end(), c.begin(), c.end());
 }
 
+// The bytes each fully connected stage receives by push (chain_params.h): a split stage after
+// the convolutions (or the chain's input) gets every CTA's whole vector; a stage after a split
+// stage gets, for each image it serves, every CTA's slice of rows, cut at the stage's padded
+// features.
+void setPushBytes(ChainLaunch& l) {
+  for (int f = 0; f < l.nFc; ++f) {
+    FcStage& s = l.fc[f];
+    const int images = s.last ? 1 : l.cluster;
+    if (f == 0) {
+      s.pushBytes = s.last ? 0 : images * s.fpad;
+      continue;
+    }
+    const int rows = l.fc[f - 1].rows;
+    int perImage = 0;
+    for (int q = 0; q < l.cluster; ++q) perImage += std::max(0, std::min(rows, s.fpad - q * rows));
+    s.pushBytes = images * perImage;
+  }
+}
+
 // Bytes from `at`, 16-aligned.
 int take(int& at, int64_t bytes) {
   const int start = at;
@@ -302,7 +324,7 @@ ChainPlan planChain(const std::vector<KernelSetup>& layers, const std::string& c
 
   // Shared memory: the stages' mbarriers, constants per stage, then the work areas.
   int at = 0;
-  l.barrierOffset = take(at, int64_t(8) * (kMaxConv + kMaxFc));
+  l.barrierOffset = take(at, int64_t(8) * (kMaxConv + 2 * kMaxFc));
   for (int s = 0; s < l.nConv; ++s) {
     ConvStage& c = l.conv[s];
     c.wOffset = take(at, int64_t(16) * c.mi * (c.kp + 16));
@@ -337,10 +359,11 @@ ChainPlan planChain(const std::vector<KernelSetup>& layers, const std::string& c
   l.firstVectorOffset = l.planeOffset[l.nConv % 2];
   l.accOffset = take(at, accBytes);
   l.gatherStride = static_cast<int>(gatherFeatures) + 16;
-  l.gatherOffset = take(at, gatherFeatures > 0 ? int64_t(kMaxCluster) * l.gatherStride : 0);
-  l.sliceOffset[0] = take(at, sliceBytes);
-  l.sliceOffset[1] = take(at, sliceBytes);
+  for (int g = 0; g < 2; ++g)
+    l.gatherOffset[g] = take(at, gatherFeatures > 0 ? int64_t(kMaxCluster) * l.gatherStride : 0);
+  l.sliceOffset = take(at, sliceBytes);
   l.vectorOffset = take(at, l.fc[l.nFc - 1].fpad);
+  setPushBytes(l);
   l.smemBytes = at;
   check(l.smemBytes <= kSmemLimit, "cuda_int8_chain: needs ", l.smemBytes, " bytes of shared memory (at most ",
         kSmemLimit, ")");

@@ -92,14 +92,16 @@ __device__ __forceinline__ float activate(float x, const ConvActivation& a) {
   }
 }
 
+// NONE, RELU, LEAKY_RELU and CLIP (a.linear) in their branch-free form.
+__device__ __forceinline__ float activateLinear(float x, const ConvActivation& a) {
+  float y = x >= 0.f ? x : __fmul_rn(a.slope, x);
+  y = y > a.lo ? y : a.lo;
+  return y < a.hi ? y : a.hi;
+}
+
 // The activation with the piecewise-linear ones on a uniform fast path (no jump table).
 __device__ __forceinline__ float activateFast(float x, const ConvActivation& a) {
-  if (a.linear) {
-    float y = x >= 0.f ? x : __fmul_rn(a.slope, x);
-    y = y > a.lo ? y : a.lo;
-    return y < a.hi ? y : a.hi;
-  }
-  return activate(x, a);
+  return a.linear ? activateLinear(x, a) : activate(x, a);
 }
 
 // quantize.h's requantizeValue: multiply, clamp (NaN -> -128 as the CPU's compare order), round
