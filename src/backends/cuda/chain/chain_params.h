@@ -19,8 +19,9 @@
 // each image's vector) into the consumers' shared memory with st.async, which counts the bytes
 // on the consumer's mbarrier; a consumer waits for its expected bytes only, not for the whole
 // cluster at a barrier.
-// Every weight, tap table and epilogue constant is staged by bulk copies before the kernel waits
-// for the previous one (programmatic dependent launch), so only the input read is exposed.
+// Every weight, tap table and epilogue constant is staged by bulk copies, issued while the
+// input's first global reads are in flight (after the programmatic-dependent-launch wait: the
+// engine's kernels do not trigger their successors early, so little could run before it).
 #pragma once
 #include <cstdint>
 
