@@ -214,10 +214,8 @@ TEST(CudaEngine, Int8AgreesWithCpuInt8) {
 // LeNet's INT8 CUDA plan built with INT8RT_CHAIN=mode ("0": layer kernels, "force": the
 // fused chain wherever it can run); ranges from the CPU FP32 engine.
 std::vector<uint8_t> lenetInt8Plan(Network& net, const char* mode) {
-  setenv("INT8RT_CHAIN", mode, 1);
-  std::vector<uint8_t> bytes = buildPlanBytes(net, DeviceType::kCUDA, false, true);
-  unsetenv("INT8RT_CHAIN");
-  return bytes;
+  const ScopedEnv chain("INT8RT_CHAIN", mode);
+  return buildPlanBytes(net, DeviceType::kCUDA, false, true);
 }
 
 // The fused chain (INT8RT_CHAIN=force: the builder takes cuda_int8_chain for every run it can
@@ -292,9 +290,10 @@ TEST(CudaEngine, GraphsAndPlainLaunchesAgree) {
   auto gpu = build(*net, DeviceType::kCUDA, true);
   ASSERT_TRUE(gpu);
   auto graphs = gpu->createExecutionContext();
-  setenv("INT8RT_CUDA_GRAPHS", "0", 1);
-  auto plain = gpu->createExecutionContext();
-  unsetenv("INT8RT_CUDA_GRAPHS");
+  auto plain = [&] {
+    const ScopedEnv noGraphs("INT8RT_CUDA_GRAPHS", "0");
+    return gpu->createExecutionContext();
+  }();
   DeviceIo a(*gpu), b(*gpu), c(*gpu);
   for (int64_t batch : {kMaxBatch, int64_t(3), kMaxBatch}) {
     std::vector<float> x = randomInput(*gpu, batch, 11 + static_cast<uint32_t>(batch));
@@ -485,9 +484,10 @@ TEST(CudaEngine, FusionsCutLayersAndKeepOutputs) {
   for (bool int8 : {true, false}) {
     // The layer kernels' fusions: the whole-network chain (which now wins LeNet's INT8 build)
     // has its own test, FusedChainMatchesLayerKernels.
-    setenv("INT8RT_CHAIN", "0", 1);
-    auto gpu = build(*net, DeviceType::kCUDA, /*fp16=*/!int8, int8);
-    unsetenv("INT8RT_CHAIN");
+    auto gpu = [&] {
+      const ScopedEnv layers("INT8RT_CHAIN", "0");
+      return build(*net, DeviceType::kCUDA, /*fp16=*/!int8, int8);
+    }();
     ASSERT_TRUE(gpu);
     const Engine& cpu = int8 ? *cpu8 : *fp32;
     auto hasQuantize = [](const Engine& e) {

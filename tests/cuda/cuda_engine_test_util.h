@@ -15,6 +15,19 @@
 
 namespace int8rt::cuda::test {
 
+// An environment variable set for one scope (a builder or context option read from the
+// environment), unset when the scope ends, also when an assertion leaves it early.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
+  ~ScopedEnv() { unsetenv(name_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+};
+
 // models/lenet/lenet.onnx below INT8RT_SOURCE_DIR (ctest sets it; else the working directory).
 inline std::unique_ptr<Network> lenet() {
   const char* dir = std::getenv("INT8RT_SOURCE_DIR");
