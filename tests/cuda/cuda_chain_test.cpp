@@ -253,6 +253,20 @@ TEST(CudaChain, PlansLeNetWithoutGpu) {
     EXPECT_GE(p.launch.fc[0].rows * p.launch.cluster, 500);
     EXPECT_LE(p.launch.smemBytes, chain::kSmemLimit);
     EXPECT_TRUE(p.launch.xFloat);
+    // conv1 (the FP32 input: a CHW plane, byte gathers; one k tile, 12 x 3 row-pair chunks)
+    // pools from registers. conv2's input (20 channels) is channel-innermost, gathered by
+    // words; its 4 chunks split the reduction over 4 parts for 16 warps, so its parts meet in
+    // shared memory and a store pass pools.
+    const chain::ConvStage& c1 = p.launch.conv[0];
+    const chain::ConvStage& c2 = p.launch.conv[1];
+    EXPECT_FALSE(c1.in.hwc);
+    EXPECT_TRUE(c1.directPool);
+    EXPECT_EQ(c1.chunks, 36);
+    EXPECT_EQ(c1.parts, 1);
+    EXPECT_TRUE(c2.in.hwc && c1.out.hwc);
+    EXPECT_FALSE(c2.directPool);
+    EXPECT_EQ(c2.parts, 4);
+    EXPECT_FALSE(c2.out.hwc);  // the first vector: NCHW flattening order
   }
 }
 

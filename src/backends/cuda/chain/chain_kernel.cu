@@ -21,6 +21,7 @@ namespace {
 namespace cg = cooperative_groups;
 using conv::activateLinear;
 using conv::fastDiv;
+using conv::fastRecip;
 using conv::imma;
 using conv::loadA;
 using conv::packBytes;
@@ -39,11 +40,14 @@ __device__ __forceinline__ void barrierExpectBytes(uint64_t* bar, unsigned bytes
                : "memory");
 }
 // Waits for a barrier's first phase: staged constants (the bulk copies) or pushed inputs (other
-// CTAs' st.async: hence acquire at cluster scope).
+// CTAs' st.async). Both land in this CTA's shared memory and complete their bytes on this
+// barrier, so the default acquire at CTA scope sees them (as with multicast TMA); an acquire at
+// cluster scope would also invalidate the L1 cache (CCTL.IVALL) and wait for every global load
+// in flight, ~3 % of the kernel's stall samples for nothing.
 __device__ __forceinline__ void barrierWait(uint64_t* bar) {
   asm volatile(
       "{\n .reg .pred done;\n WAIT_%=:\n"
-      " mbarrier.try_wait.parity.acquire.cluster.shared::cta.b64 done, [%0], 0;\n"
+      " mbarrier.try_wait.parity.shared::cta.b64 done, [%0], 0;\n"
       " @!done bra WAIT_%=;\n}\n" ::"r"(smemAddress(bar))
       : "memory");
 }
@@ -68,14 +72,20 @@ struct PlanePos {
 struct PlaneWalk {
   const Plane& p;
   int hw;
-  float invHw, invWp;
+  float invHw, invWp, invC;
   __device__ explicit PlaneWalk(const Plane& plane)
-      : p(plane), hw(plane.hp * plane.wp), invHw(1.f / static_cast<float>(hw)),
-        invWp(1.f / static_cast<float>(plane.wp)) {}
+      : p(plane), hw(plane.hp * plane.wp), invHw(fastRecip(hw)),
+        invWp(fastRecip(plane.wp)), invC(fastRecip(plane.c)) {}
   __device__ PlanePos at(int i) const {
     PlanePos r;
-    r.ci = fastDiv(i, invHw);
-    const int rem = i - r.ci * hw;
+    int rem;
+    if (p.hwc) {
+      rem = fastDiv(i, invC);  // the position in the padded plane
+      r.ci = i - rem * p.c;
+    } else {
+      r.ci = fastDiv(i, invHw);
+      rem = i - r.ci * hw;
+    }
     const int py = fastDiv(rem, invWp);
     r.iy = py - p.padH;
     r.ix = rem - py * p.wp - p.padW;
@@ -163,12 +173,43 @@ __device__ __forceinline__ void storeAccumulators(const int (&c)[MI][NI][4], int
     }
 }
 
+// A directPool chunk's epilogue: the thread's accumulators of output rows 2 py, 2 py + 1 and
+// columns 2 px, 2 px + 1 are one 2 x 2 window per channel row; its max of the epilogue values,
+// activated and requantized, goes straight to the output plane (channel rows past k skipped).
+template <int MI>
+__device__ __forceinline__ void storePooled(const int (&c)[MI][2][4], const ConvStage& s, unsigned char* smem,
+                                            int group, int py, int px, int gid) {
+  if (px >= s.out.w) return;
+  const float* mult = reinterpret_cast<const float*>(smem + s.constsOffset);
+  const float* bias = mult + s.constStride;
+  const Plane& o = s.out;
+  const int pos = (py + o.padH) * o.wp + px + o.padW;
+  const int channelStride = o.hwc ? 1 : o.hp * o.wp;
+  int8_t* dst = reinterpret_cast<int8_t*>(smem + o.offset) + (o.hwc ? pos * o.c : pos);
+#pragma unroll
+  for (int mi = 0; mi < MI; ++mi) {
+    const int m0 = 16 * (MI * group + mi);
+    if (m0 >= s.k) break;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int m = m0 + gid + 8 * h;
+      if (m >= s.k) continue;
+      const float ml = mult[m], b = bias[m];
+      const float v0 = fmaxf(__fmaf_rn(static_cast<float>(c[mi][0][2 * h]), ml, b),
+                             __fmaf_rn(static_cast<float>(c[mi][0][2 * h + 1]), ml, b));
+      const float v1 = fmaxf(__fmaf_rn(static_cast<float>(c[mi][1][2 * h]), ml, b),
+                             __fmaf_rn(static_cast<float>(c[mi][1][2 * h + 1]), ml, b));
+      dst[m * channelStride] = requantize(activateLinear(fmaxf(v0, v1), s.act), s.outInvScale);
+    }
+  }
+}
+
 // The implicit GEMM of one convolution. Warps form teams, one per (M group, k part): an M
 // group is kConvMi tiles of 16 output channels, a part a range of 32-deep k tiles; a team's
 // warps take its column chunks in turn, a chunk kConvNi blocks of 8 output pixels whose B
-// fragments are gathered from the input plane by the tap table. A part of one k tile (a small
-// reduction, as a first convolution's) keeps its A fragments and taps in registers across
-// chunks. One instance serves every convolution of the chain: the code the first one fetched
+// fragments are gathered from the input plane by the tap table (bytes, or words from an hwc
+// plane). A part of one k tile (a small reduction, as a first convolution's) keeps its A
+// fragments and taps in registers across chunks. One instance serves every convolution of the chain: the code the first one fetched
 // (cold, from L2) is warm for the next.
 __device__ void convMma(const ConvStage& s, unsigned char* smem, int* acc, int warp, int lane) {
   constexpr int MI = kConvMi, NI = kConvNi;
@@ -176,19 +217,21 @@ __device__ void convMma(const ConvStage& s, unsigned char* smem, int* acc, int w
   const int wStride = s.kp + 16, columns = s.oh * s.ow, kTiles = s.kp / 32;
   // Small-integer quotients by float reciprocals (fastDiv): an int division is ~25 instructions.
   const int groups = s.mi / MI, teams = groups * s.parts;
-  const float invTeams = 1.f / static_cast<float>(teams), invGroups = 1.f / static_cast<float>(groups);
+  const float invTeams = fastRecip(teams), invGroups = fastRecip(groups);
   const int members = fastDiv(kWarps, invTeams), member = fastDiv(warp, invTeams);
   if (member >= members) return;  // the planner keeps teams <= kWarps
   const int team = warp - member * teams, part = fastDiv(team, invGroups), group = team - part * groups;
-  const int ktPer = fastDiv(kTiles + s.parts - 1, 1.f / static_cast<float>(s.parts));
+  const int ktPer = fastDiv(kTiles + s.parts - 1, fastRecip(s.parts));
   const int ktBegin = part * ktPer, ktEnd = min(kTiles, ktBegin + ktPer);
   const bool single = ktEnd - ktBegin == 1;
   const unsigned char* sW = smem + s.wOffset + 16 * MI * group * wStride;
   const uint4* sTaps = reinterpret_cast<const uint4*>(smem + s.tapsOffset);
   const int8_t* in = reinterpret_cast<const int8_t*>(smem + s.in.offset);
-  const float invOw = 1.f / static_cast<float>(s.ow);
+  const float invOw = fastRecip(s.ow), invColBlocks = fastRecip(s.colBlocks);
   int* accGroup = acc + 16 * MI * group * s.accStride;
   const int kLeft = s.k - 16 * MI * group;
+  const bool hwc = s.in.hwc;
+  const int pixel = hwc ? s.in.c : 1;  // bytes between horizontal neighbours of the plane
   uint32_t a[MI][4];
   uint4 t = make_uint4(0, 0, 0, 0);
   if (single) {
@@ -199,12 +242,20 @@ __device__ void convMma(const ConvStage& s, unsigned char* smem, int* acc, int w
 #pragma unroll 1
   for (int chunk = member; chunk < s.chunks; chunk += members) {
     const int8_t* col[NI];
+    // directPool: rows 2 rowPair + ni, columns 8 colBlock + gid (clamped: computed, not stored).
+    const int rowPair = s.directPool ? fastDiv(chunk, invColBlocks) : 0, colBlock = chunk - rowPair * s.colBlocks;
 #pragma unroll
     for (int ni = 0; ni < NI; ++ni) {
-      int n = chunk * 8 * NI + ni * 8 + gid;
-      n = n < columns ? n : columns - 1;  // past the plane: computed, never stored
-      const int oy = fastDiv(n, invOw), ox = n - oy * s.ow;
-      col[ni] = in + oy * s.strideH * s.in.wp + ox * s.strideW;
+      int oy, ox;
+      if (s.directPool) {
+        oy = 2 * rowPair + ni;
+        ox = min(8 * colBlock + gid, s.ow - 1);
+      } else {
+        int n = chunk * 8 * NI + ni * 8 + gid;
+        n = n < columns ? n : columns - 1;  // past the plane: computed, never stored
+        oy = fastDiv(n, invOw), ox = n - oy * s.ow;
+      }
+      col[ni] = in + (oy * s.strideH * s.in.wp + ox * s.strideW) * pixel;
     }
     int c[MI][NI][4];
 #pragma unroll
@@ -223,11 +274,22 @@ __device__ void convMma(const ConvStage& s, unsigned char* smem, int* acc, int w
 #pragma unroll
       for (int ni = 0; ni < NI; ++ni) {
         const int8_t* p = col[ni];
-        const uint32_t b0 = packBytes(p[o0], p[o1], p[o2], p[o3]);
-        const uint32_t b1 = packBytes(p[o4], p[o5], p[o6], p[o7]);
+        uint32_t b0, b1;
+        if (hwc) {  // k 4 tig.. and 16 + 4 tig..: one (r, s) each, 4 channels side by side
+          b0 = *reinterpret_cast<const uint32_t*>(p + o0);
+          b1 = *reinterpret_cast<const uint32_t*>(p + o4);
+        } else {
+          b0 = packBytes(p[o0], p[o1], p[o2], p[o3]);
+          b1 = packBytes(p[o4], p[o5], p[o6], p[o7]);
+        }
 #pragma unroll
         for (int mi = 0; mi < MI; ++mi) imma(c[mi][ni], a[mi], b0, b1);
       }
+    }
+    if (s.directPool) {
+      static_assert(NI == 2, "a directPool chunk is two output rows");
+      storePooled<MI>(c, s, smem, group, rowPair, 4 * colBlock + tig, gid);
+      continue;
     }
     const int n0 = chunk * 8 * NI + 2 * tig;
     if (s.parts == 1)
@@ -297,7 +359,7 @@ __device__ __forceinline__ void pushChunk(const unsigned char* smem, int srcOffs
 __device__ void pushVector(const ChainLaunch& l, const unsigned char* smem, const uint64_t* pushBars,
                            int rank, int tid) {
   const int q16 = l.fc[0].fpad / 16;
-  const float inv = 1.f / static_cast<float>(q16);
+  const float inv = fastRecip(q16);
 #pragma unroll 1
   for (int i = tid; i < l.cluster * q16; i += kThreads) {
     const int t = fastDiv(i, inv), c = 16 * (i - t * q16);
@@ -315,7 +377,7 @@ __device__ void pushSlice(const ChainLaunch& l, int f, const unsigned char* smem
   const int c16 = max(0, min(s.rows, n.fpad - rank * s.rows)) / 16;
   const int images = n.last ? 1 : l.cluster, perTarget = images * c16;
   const int dst = (n.last ? l.vectorOffset : l.gatherOffset[(f + 1) % 2]) + rank * s.rows;
-  const float invTarget = 1.f / static_cast<float>(max(perTarget, 1)), invC = 1.f / static_cast<float>(max(c16, 1));
+  const float invTarget = fastRecip(max(perTarget, 1)), invC = fastRecip(max(c16, 1));
 #pragma unroll 1
   for (int i = tid; i < l.cluster * perTarget; i += kThreads) {
     const int t = fastDiv(i, invTarget), r = i - t * perTarget;
@@ -331,11 +393,11 @@ __device__ void fcMma(const ChainLaunch& l, const FcStage& s, unsigned char* sme
   const int gid = lane >> 2, tig = lane & 3, kTiles = s.fpad / 32;
   const unsigned char* sW = smem + s.wOffset;
   const unsigned char* sX = smem + gatherOffset + gid * l.gatherStride + 4 * tig;
-  const float invTiles = 1.f / static_cast<float>(s.mTiles);
+  const float invTiles = fastRecip(s.mTiles);
 #pragma unroll 1
   for (int item = warp; item < s.mTiles * s.parts; item += kWarps) {
     const int part = fastDiv(item, invTiles), mt = item - part * s.mTiles;
-    const float invParts = 1.f / static_cast<float>(s.parts);
+    const float invParts = fastRecip(s.parts);
     const int ktBegin = fastDiv(part * kTiles, invParts), ktEnd = fastDiv((part + 1) * kTiles, invParts);
     int c[4] = {0, 0, 0, 0};
     for (int kt = ktBegin; kt < ktEnd; ++kt) {
@@ -362,7 +424,7 @@ __device__ void fcSplitStore(const ChainLaunch& l, const FcStage& s, unsigned ch
   int8_t* slice = reinterpret_cast<int8_t*>(smem + sliceOffset);
   const float* mult = reinterpret_cast<const float*>(smem + s.constsOffset);
   const float* bias = mult + s.constStride;
-  const float inv = 1.f / static_cast<float>(s.rows);
+  const float inv = fastRecip(s.rows);
 #pragma unroll 1
   for (int i = tid; i < l.cluster * s.rows; i += kThreads) {
     const int j = fastDiv(i, inv), r = i - j * s.rows;
@@ -437,22 +499,27 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
   TRACE();
   // Every stage's constants arrive by bulk copies, one mbarrier per stage (in stage order),
   // issued while the input's first reads are in flight. Then one mbarrier per fully connected
-  // stage for its pushed inputs, armed with their bytes now; the cluster barrier's arrive here
-  // and wait before the first push make every CTA's barriers ready before any other CTA pushes.
-  uint64_t* bars = reinterpret_cast<uint64_t*>(smem + l.barrierOffset);
-  uint64_t* pushBars = bars + l.nConv + l.nFc;
+  // stage for its pushed inputs; the cluster barrier's arrive here and wait before the first
+  // push make every CTA's barriers ready before any other CTA pushes. Thread 0 initializes
+  // them all before reading any (cold) launch parameter: every thread waits for it.
+  uint64_t* bars = reinterpret_cast<uint64_t*>(smem);
   if (tid == 0) {
-#pragma unroll 1
-    for (int g = 0; g < 2 * l.nFc + l.nConv; ++g) barrierInit(bars + g);
+#pragma unroll
+    for (int g = 0; g < kBarriers; ++g) barrierInit(bars + g);
     asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
-#pragma unroll 1
-    for (int f = 0; f < l.nFc; ++f)
-      if (l.fc[f].pushBytes > 0) barrierExpectBytes(pushBars + f, l.fc[f].pushBytes);
   }
   __syncthreads();
   // Relaxed: fence.mbarrier_init already released the initializations to the cluster (a
   // release here would also wait for this CTA's other writes, ~1,000 cycles for nothing).
   if (l.cluster > 1) asm volatile("barrier.cluster.arrive.relaxed.aligned;\n" ::: "memory");
+  uint64_t* pushBars = bars + l.nConv + l.nFc;
+  // The pushed bytes each barrier expects. Other CTAs may push before this (their bytes then
+  // take the transaction count below zero), but the phase cannot complete before this arrival.
+  if (tid == 0) {
+#pragma unroll 1
+    for (int f = 0; f < l.nFc; ++f)
+      if (l.fc[f].pushBytes > 0) barrierExpectBytes(pushBars + f, l.fc[f].pushBytes);
+  }
   const int rank = l.cluster > 1 ? static_cast<int>(cg::this_cluster().block_rank()) : 0;
   const int image = blockIdx.x;
   const bool valid = image < l.batch;
@@ -488,13 +555,15 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
     const ConvStage c = l.conv[s];  // by value: registers, not a constant-bank load per use
     __syncthreads();  // the previous stage's store pass has read the accumulators
     if (c.parts > 1) zeroInts(acc, c.k * c.accStride, tid);
+    // directPool writes only the image's positions: the border and padding are zeroed first.
+    if (c.directPool) zeroInts(reinterpret_cast<int*>(smem + c.out.offset), c.out.bytes / 4, tid);
     barrierWait(bars + stage);
-    __syncthreads();  // constants staged, input plane written, accumulators zeroed
+    __syncthreads();  // constants staged, input plane written, accumulators / output zeroed
     TRACE();
     convMma(c, smem, acc, warp, lane);
     __syncthreads();
     TRACE();
-    convStore(c, smem, acc, tid);
+    if (!c.directPool) convStore(c, smem, acc, tid);
     TRACE_SYNC();
   }
 
@@ -539,9 +608,10 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
     lastStage(l, s, smem, vec, image, valid, warp, lane, tid);
     TRACE_SYNC();
     // No CTA leaves while its pushes to the others may be in flight (they wait for them; this
-    // costs no time: the kernel ends with its slowest CTA anyway).
+    // costs no time: the kernel ends with its slowest CTA anyway). Relaxed: nothing is read
+    // after it (a release arrive costs a GPU-scope MEMBAR, ~3 % of the stall samples).
     if (!l.fc[0].last && l.cluster > 1) {
-      asm volatile("barrier.cluster.arrive.release.aligned;\n" ::: "memory");
+      asm volatile("barrier.cluster.arrive.relaxed.aligned;\n" ::: "memory");
       asm volatile("barrier.cluster.wait.acquire.aligned;\n" ::: "memory");
     }
     TRACE_END();

@@ -9,7 +9,8 @@
 //   convolution's pooled output) sits in a zero-bordered INT8 plane, the IMMA implicit GEMM
 //   gathers its columns from there, the int32 accumulators go to shared memory, and a store
 //   pass applies the epilogue, the pool, the activation and the requantization while it writes
-//   the next plane;
+//   the next plane; a 2 x 2 pool without a k split does all that from registers instead
+//   (ConvStage::directPool);
 // - the fully connected layers but the last are split by output rows over a thread-block
 //   cluster of `cluster` CTAs (= images): each CTA computes its slice of rows for the
 //   cluster's images (each weight is read once per cluster, not once per image);
@@ -35,16 +36,24 @@ constexpr int kWarps = 16;  // one CTA per image and SM: all of the SM's schedul
 constexpr int kThreads = 32 * kWarps;
 constexpr int kMaxCluster = 8;            // the portable cluster size
 constexpr int kSmemLimit = 227 * 1024;    // sm_90's opt-in maximum per CTA
+// Shared memory starts with kBarriers 8-byte mbarriers: one per stage for its staged constants
+// (convolutions, then fully connected stages), then one per fully connected stage for its pushed
+// inputs (arrivals of pushBytes from the cluster's CTAs). All are initialized, used or not: the
+// kernel's first step then reads no launch parameter.
+constexpr int kBarriers = kMaxConv + 2 * kMaxFc;
 // A convolution's MMA item: kConvMi tiles of 16 output channels by kConvNi blocks of 8 output
 // pixels. Every convolution stage uses this one shape, so they share one code path (fetched
-// cold from L2 once per CTA). Each B fragment is gathered byte by byte from shared memory (8
-// loads, 6 byte permutes) and serves kConvMi MMAs: the gathers, not the MMAs, are the work, so
-// the item is tall (an M tile of zero weights costs an MMA, not a gather).
+// cold from L2 once per CTA). The item is tall because B is the expensive operand: from an
+// input plane with channels outermost (CHW) each B fragment register is gathered byte by byte
+// (4 loads, 3 byte permutes) and then serves kConvMi MMAs (an M tile of zero weights costs an
+// MMA, not a gather). A channel-innermost (hwc) plane, used for inputs of 4k channels, gathers
+// the 4 consecutive k of a register with one 32-bit load.
 constexpr int kConvMi = 4, kConvNi = 2;
 
 // An INT8 activation plane in shared memory: c channels of hp x wp bytes, the value of channel
-// ci at (iy, ix) at ci * hp * wp + (iy + padH) * wp + ix + padW; positions outside the h x w
-// image are zeros (the next convolution's padding). `bytes` (a multiple of 16) covers at least
+// ci at (iy, ix) at ci * hp * wp + (iy + padH) * wp + ix + padW, or with `hwc` (channels
+// innermost) at ((iy + padH) * wp + ix + padW) * c + ci; positions outside the h x w image are
+// zeros (the next convolution's padding). `bytes` (a multiple of 16) covers at least
 // c * hp * wp; bytes past that are zeros too (a fully connected layer's padded features). A
 // fully connected input vector is the plane c x 1 x 1, or a convolution's h x w plane read flat
 // (NCHW order: flattening needs no copy).
@@ -53,6 +62,7 @@ struct Plane {
   int hp = 0, wp = 0, padH = 0, padW = 0;
   int bytes = 0;
   int offset = 0;  // in shared memory
+  bool hwc = false;  // a convolution's input of 4k channels (never the chain's input, never a vector)
 };
 
 struct ConvStage {
@@ -63,8 +73,15 @@ struct ConvStage {
   int kp = 0;                     // reduction (c, r, s) padded to 32
   int mi = kConvMi;               // 16-row M tiles, a multiple of kConvMi: 16 mi >= k
   int chunks = 0, parts = 1;      // column chunks of 8 kConvNi columns; k-split parts per item
+  // A 2 x 2 pool without a k split: each chunk is 2 output rows x 8 columns (rowPair, colBlock),
+  // so every thread holds whole pool windows in its accumulators and the epilogue, pool and
+  // requantization write the output plane from registers (no int32 round trip, no store pass).
+  bool directPool = false;
+  int colBlocks = 0;              // directPool: 8-column blocks per row pair
   int accStride = 0;              // int32 accumulators per channel row (>= oh * ow, 8 mod 32)
-  const int8_t* weights = nullptr;  // [16 mi][kp + 16], zeros past k and the reduction
+  // [16 mi][kp + 16], zeros past k and the reduction, ordered (c, r, s), or (r, s, c) for an
+  // hwc input plane.
+  const int8_t* weights = nullptr;
   const uint16_t* taps = nullptr;   // [kp / 32][4][8] offsets of the B fragment bytes in `in`
   const float* consts = nullptr;    // [mult: constStride][bias: constStride]
   int constStride = 0;              // k rounded up to 4
@@ -107,9 +124,6 @@ struct ChainLaunch {
   int gatherOffset[2] = {0, 0}, gatherStride = 0;
   int sliceOffset = 0;            // a split stage's outputs [cluster][rows]
   int vectorOffset = 0;           // the last stage's input vector [fpad] (after a split stage)
-  // One 8-byte mbarrier per stage for its staged constants, then one per fully connected stage
-  // for its pushed inputs (arrivals of pushBytes from the cluster's CTAs).
-  int barrierOffset = 0;
   int smemBytes = 0;
   const void* x = nullptr;        // [batch][input.c * input.h * input.w], INT8 or FP32
   bool xFloat = false;

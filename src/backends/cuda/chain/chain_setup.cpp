@@ -19,6 +19,7 @@ namespace {
 
 int roundUp(int64_t v, int64_t m) { return static_cast<int>((v + m - 1) / m * m); }
 
+
 // A layer of the chain as the planner sees it.
 enum class Role { kConv, kReshape, kFc };
 
@@ -125,6 +126,25 @@ int clusterOf(const std::string& config) {
   return n;
 }
 
+// Items without a k split: M groups x chunks; split the reduction while warps are idle.
+// The kernel's teams (M group x part) then number at most kWarps.
+int convParts(int items, int kTiles) {
+  return items < kWarps ? std::max(1, std::min(kWarps / items, kTiles)) : 1;
+}
+
+// A 2 x 2 pool whose row-pair chunks need no k split keeps its accumulators in registers
+// (ConvStage::directPool). Needs the stage's output plane (set after all stages are packed).
+void chooseDirectPool(ConvStage& c) {
+  if (c.poolH != 2 || c.poolW != 2 || c.out.h != c.oh / 2 || c.out.w != c.ow / 2 || c.out.h == 0 || c.out.w == 0)
+    return;
+  const int colBlocks = (c.out.w + 3) / 4, chunks = c.out.h * colBlocks;  // 4 pooled columns per block
+  if (convParts(c.mi / kConvMi * chunks, c.kp / 32) != 1) return;
+  c.directPool = true;
+  c.colBlocks = colBlocks;
+  c.chunks = chunks;
+  c.parts = 1;
+}
+
 // Sets one convolution stage's launch fields and, when `pack`, quantizes and packs its
 // constants (offsets in the host buffers go to the plan; shared-memory offsets are set by the
 // caller). Without `pack` only the geometry is planned: enough to know whether it fits.
@@ -135,20 +155,20 @@ void packConv(const KernelSetup& s, bool first, ConvStage& st, ChainPlan& plan, 
   st.poolH = d.poolH, st.poolW = d.poolW;
   const int reduction = d.c * d.r * d.s;
   st.kp = roundUp(reduction, 32);
+  // The input plane: the rows and columns the windows reach, with the zero border; channels
+  // innermost where 4 consecutive k of the (r, s, c) order are 4 bytes side by side (the
+  // chain's input comes from global memory in NCHW: never).
+  st.in = Plane{d.c, d.h, d.w, (d.oh - 1) * d.strideH + d.r, (d.ow - 1) * d.strideW + d.s, d.padH, d.padW, 0, 0};
+  st.in.bytes = roundUp(int64_t(st.in.c) * st.in.hp * st.in.wp, 16);
+  st.in.hwc = !first && d.c % 4 == 0;
   st.mi = roundUp((d.k + 15) / 16, kConvMi);
   const int columns = d.oh * d.ow, kTiles = st.kp / 32;
   st.chunks = (columns + 8 * kConvNi - 1) / (8 * kConvNi);
-  // Items without a k split: M groups x chunks; split the reduction while warps are idle.
-  // The kernel's teams (M group x part) then number at most kWarps.
-  const int items = st.mi / kConvMi * st.chunks;
-  st.parts = items < kWarps ? std::max(1, std::min(kWarps / items, kTiles)) : 1;
+  st.parts = convParts(st.mi / kConvMi * st.chunks, kTiles);
   check(st.mi / kConvMi * st.parts <= kWarps, "cuda_int8_chain: too many convolution teams");
   // 8 mod 32 words: the MMA fragments' rows (8 per store) then meet at most in pairs on a bank.
   st.accStride = roundUp(columns, 32) + 8;
   st.act = conv::makeConvActivation(p.activation);
-  // The input plane: the rows and columns the windows reach, with the zero border.
-  st.in = Plane{d.c, d.h, d.w, (d.oh - 1) * d.strideH + d.r, (d.ow - 1) * d.strideW + d.s, d.padH, d.padW, 0, 0};
-  st.in.bytes = roundUp(int64_t(st.in.c) * st.in.hp * st.in.wp, 16);
   st.constStride = roundUp(d.k, 4);
   if (!pack) return;
 
@@ -160,9 +180,14 @@ void packConv(const KernelSetup& s, bool first, ConvStage& st, ChainPlan& plan, 
 
   plan.convWeights[stage] = plan.weights.size();
   // Rows kp + 16 bytes apart, as in shared memory (conflict-free ldmatrix): one bulk copy.
+  // An hwc input takes the reduction in (r, s, c) order, the quantized weights come in (c, r, s).
+  const int rs = d.r * d.s;
   std::vector<int8_t> w(static_cast<size_t>(16 * st.mi) * (st.kp + 16), 0);
   for (int m = 0; m < d.k; ++m)
-    std::copy_n(qw.values.begin() + int64_t(m) * reduction, reduction, w.begin() + int64_t(m) * (st.kp + 16));
+    for (int kk = 0; kk < reduction; ++kk) {
+      const int from = st.in.hwc ? (kk % d.c) * rs + kk / d.c : kk;
+      w[int64_t(m) * (st.kp + 16) + kk] = qw.values[int64_t(m) * reduction + from];
+    }
   plan.weights.insert(plan.weights.end(), w.begin(), w.end());
 
   // Tap table [kt][tig][8]: B bytes 4 tig..4 tig+3 (b0) and 16+4 tig.. (b1) of k tile kt.
@@ -172,9 +197,12 @@ void packConv(const KernelSetup& s, bool first, ConvStage& st, ChainPlan& plan, 
       for (int j = 0; j < 8; ++j) {
         const int kk = kt * 32 + (j < 4 ? 4 * tig + j : 16 + 4 * tig + j - 4);
         int off = 0;
-        if (kk < reduction) {
-          const int ci = kk / (d.r * d.s), rs = kk % (d.r * d.s);
-          off = (ci * st.in.hp + rs / d.s) * st.in.wp + rs % d.s;
+        if (kk < reduction && st.in.hwc) {
+          const int pos = kk / d.c, ci = kk % d.c;
+          off = ((pos / d.s) * st.in.wp + pos % d.s) * d.c + ci;
+        } else if (kk < reduction) {
+          const int ci = kk / rs, at = kk % rs;
+          off = (ci * st.in.hp + at / d.s) * st.in.wp + at % d.s;
         }
         plan.taps.push_back(static_cast<uint16_t>(off));
       }
@@ -314,6 +342,7 @@ ChainPlan planChain(const std::vector<KernelSetup>& layers, const std::string& c
       check(int64_t(c.k) * ph * pw == l.fc[0].f, "cuda_int8_chain: features between stages");
       c.out = Plane{c.k, ph, pw, ph, pw, 0, 0, roundUp(std::max<int64_t>(int64_t(c.k) * ph * pw, fpad0), 16), 0};
     }
+    chooseDirectPool(c);
   }
   l.input = l.nConv > 0 ? l.conv[0].in : Plane{l.fc[0].f, 1, 1, 1, 1, 0, 0, fpad0, 0};
   for (int f = 1; f < l.nFc; ++f)
@@ -324,7 +353,7 @@ ChainPlan planChain(const std::vector<KernelSetup>& layers, const std::string& c
 
   // Shared memory: the stages' mbarriers, constants per stage, then the work areas.
   int at = 0;
-  l.barrierOffset = take(at, int64_t(8) * (kMaxConv + 2 * kMaxFc));
+  take(at, int64_t(8) * kBarriers);  // the mbarriers, at 0 (chain_params.h)
   for (int s = 0; s < l.nConv; ++s) {
     ConvStage& c = l.conv[s];
     c.wOffset = take(at, int64_t(16) * c.mi * (c.kp + 16));

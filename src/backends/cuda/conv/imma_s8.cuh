@@ -39,6 +39,14 @@ __device__ __forceinline__ void imma(int (&c)[4], const uint32_t (&a)[4], uint32
 __device__ __forceinline__ int fastDiv(int i, float inv) {
   return static_cast<int>(__fmul_rn(static_cast<float>(i) + 0.5f, inv));
 }
+// An inv for fastDiv in one instruction (1.f / d is a division routine: ~10 instructions and a
+// slow-path branch). rcp.approx is within 1 ulp of 1 / d, and with it the error of
+// (i + 0.5) * inv stays below 0.5 / d for the same i, d < 2^21: fastDiv stays exact.
+__device__ __forceinline__ float fastRecip(int d) {
+  float r;
+  asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(static_cast<float>(d)));
+  return r;
+}
 
 __device__ __forceinline__ void cpAsync4(void* dst, const void* src, bool valid) {
   const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
