@@ -59,6 +59,17 @@ __device__ __forceinline__ void bulkCopy(void* dst, const void* src, unsigned by
       : "memory");
 }
 
+// A convolution stage's weights, taps and epilogue constants, by bulk copies on `bar`. Only
+// the k weight rows travel: rows past k of the last M tile feed accumulator rows that are never
+// stored, so whatever shared memory holds there is harmless.
+__device__ __forceinline__ void stageConv(const ConvStage& c, unsigned char* smem, uint64_t* bar) {
+  const unsigned wBytes = c.k * (c.kp + 16);
+  barrierExpectBytes(bar, wBytes + 2 * c.kp + 8 * c.constStride);
+  bulkCopy(smem + c.wOffset, c.weights, wBytes, bar);
+  bulkCopy(smem + c.tapsOffset, c.taps, 2 * c.kp, bar);
+  bulkCopy(smem + c.constsOffset, c.consts, 8 * c.constStride, bar);
+}
+
 __device__ __forceinline__ void zeroInts(int* p, int n, int tid) {
 #pragma unroll 1
   for (int i = tid; i < n; i += kThreads) p[i] = 0;
@@ -262,10 +273,13 @@ __device__ void convMma(const ConvStage& s, unsigned char* smem, int* acc, int w
     for (int mi = 0; mi < MI; ++mi)
 #pragma unroll
       for (int ni = 0; ni < NI; ++ni) c[mi][ni][0] = c[mi][ni][1] = c[mi][ni][2] = c[mi][ni][3] = 0;
+    // The next k tile's taps load while this one's gathers wait on theirs.
+    uint4 tNext = single ? t : sTaps[ktBegin * 4 + tig];
 #pragma unroll 1
     for (int kt = ktBegin; kt < ktEnd; ++kt) {
       if (!single) {
-        t = sTaps[kt * 4 + tig];
+        t = tNext;
+        if (kt + 1 < ktEnd) tNext = sTaps[(kt + 1) * 4 + tig];
 #pragma unroll
         for (int mi = 0; mi < MI; ++mi) loadA(a[mi], sW + 16 * mi * wStride + kt * 32, wStride, lane);
       }
@@ -526,18 +540,17 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
   // The input is the previous kernel's output: read only after the PDL wait (see storeInput).
   pdlWait();
   TRACE();
+  // The first convolution's constants are needed first: they are asked for before the input,
+  // ahead of the other stages' (~100 KiB per CTA, all CTAs at once: they queue in L2).
+  if (tid == 0 && l.nConv > 0) stageConv(l.conv[0], smem, bars);
   const InputHead head = readInputHead(l, image, valid, tid);
   // Weights are packed with the shared-memory row stride: three copies per convolution stage,
   // two per fully connected one. One warp per stage issues them (a bulk copy's operands are
   // warp-uniform), so the cold parameter reads of the stages miss in parallel, not in turn.
-  if (lane == 0 && warp < l.nConv) {
-    const ConvStage& c = l.conv[warp];
-    const unsigned wBytes = 16 * c.mi * (c.kp + 16);
-    barrierExpectBytes(bars + warp, wBytes + 2 * c.kp + 8 * c.constStride);
-    bulkCopy(smem + c.wOffset, c.weights, wBytes, bars + warp);
-    bulkCopy(smem + c.tapsOffset, c.taps, 2 * c.kp, bars + warp);
-    bulkCopy(smem + c.constsOffset, c.consts, 8 * c.constStride, bars + warp);
-  } else if (lane == 0 && warp < l.nConv + l.nFc) {
+  const int staged = l.nConv > 0 ? 1 : 0;  // the first convolution's: above
+  if (lane == 0 && warp >= staged && warp < l.nConv) {
+    stageConv(l.conv[warp], smem, bars + warp);
+  } else if (lane == 0 && warp >= staged && warp < l.nConv + l.nFc) {
     const FcStage& s = l.fc[warp - l.nConv];
     const unsigned wBytes = (s.last ? s.k : s.rows) * s.wStride;
     barrierExpectBytes(bars + warp, wBytes + 8 * s.constStride);

@@ -80,7 +80,7 @@ struct ConvStage {
   int colBlocks = 0;              // directPool: 8-column blocks per row pair
   int accStride = 0;              // int32 accumulators per channel row (>= oh * ow, 8 mod 32)
   // [16 mi][kp + 16], zeros past k and the reduction, ordered (c, r, s), or (r, s, c) for an
-  // hwc input plane.
+  // hwc input plane; the kernel stages rows [0, k) only.
   const int8_t* weights = nullptr;
   const uint16_t* taps = nullptr;   // [kp / 32][4][8] offsets of the B fragment bytes in `in`
   const float* consts = nullptr;    // [mult: constStride][bias: constStride]
