@@ -541,16 +541,21 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
   pdlWait();
   TRACE();
   // The first convolution's constants are needed first: they are asked for before the input,
-  // ahead of the other stages' (~100 KiB per CTA, all CTAs at once: they queue in L2).
-  if (tid == 0 && l.nConv > 0) stageConv(l.conv[0], smem, bars);
+  // ahead of the other stages' (~100 KiB per CTA, all CTAs at once: they queue in L2), and so
+  // is the copy of the launch whose stage fields the stages read.
+  if (tid == 0) {
+    barrierExpectBytes(bars + kLaunchBarrier, l.launchBytes);
+    bulkCopy(smem + l.launchOffset, l.deviceCopy, l.launchBytes, bars + kLaunchBarrier);
+    if (l.nConv > 0) stageConv(l.conv[0], smem, bars);
+  }
   const InputHead head = readInputHead(l, image, valid, tid);
   // Weights are packed with the shared-memory row stride: three copies per convolution stage,
   // two per fully connected one. One warp per stage issues them (a bulk copy's operands are
   // warp-uniform), so the cold parameter reads of the stages miss in parallel, not in turn.
-  const int staged = l.nConv > 0 ? 1 : 0;  // the first convolution's: above
-  if (lane == 0 && warp >= staged && warp < l.nConv) {
+  const int firstStaged = l.nConv > 0 ? 1 : 0;  // the first convolution's: above
+  if (lane == 0 && warp >= firstStaged && warp < l.nConv) {
     stageConv(l.conv[warp], smem, bars + warp);
-  } else if (lane == 0 && warp >= staged && warp < l.nConv + l.nFc) {
+  } else if (lane == 0 && warp >= firstStaged && warp < l.nConv + l.nFc) {
     const FcStage& s = l.fc[warp - l.nConv];
     const unsigned wBytes = (s.last ? s.k : s.rows) * s.wStride;
     barrierExpectBytes(bars + warp, wBytes + 8 * s.constStride);
@@ -562,10 +567,12 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
   TRACE_SYNC();
 
   int* acc = reinterpret_cast<int*>(smem + l.accOffset);
+  barrierWait(bars + kLaunchBarrier);  // long arrived: the input's reads took longer
+  const ChainLaunch& staged = *reinterpret_cast<const ChainLaunch*>(smem + l.launchOffset);
   int stage = 0;
 #pragma unroll 1
   for (int s = 0; s < l.nConv; ++s, ++stage) {
-    const ConvStage c = l.conv[s];  // by value: registers, not a constant-bank load per use
+    const ConvStage c = staged.conv[s];  // by value from shared memory (see deviceCopy)
     __syncthreads();  // the previous stage's store pass has read the accumulators
     if (c.parts > 1) zeroInts(acc, c.k * c.accStride, tid);
     // directPool writes only the image's positions: the border and padding are zeroed first.
@@ -594,7 +601,7 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
   }
 #pragma unroll 1
   for (int f = 0; f < l.nFc; ++f, ++stage) {
-    const FcStage s = l.fc[f];
+    const FcStage s = staged.fc[f];
     barrierWait(bars + stage);
     TRACE();
     if (!s.last) {

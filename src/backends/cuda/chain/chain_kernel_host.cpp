@@ -4,6 +4,8 @@
 // layers of the run as chain members (plan.h, kChainMemberKernel).
 #include "backends/cuda/chain/chain_kernel_host.h"
 
+#include <cstring>
+
 #include "backends/cpu/common/kernel_util.h"
 #include "backends/cuda/chain/chain_launch.h"
 #include "backends/cuda/chain/chain_setup.h"
@@ -40,6 +42,12 @@ class ChainKernel final : public Kernel {
       l.fc[f].weights = weights_.as<int8_t>() + plan_.fcWeights[f];
       l.fc[f].consts = consts_.as<float>() + plan_.fcConsts[f];
     }
+    // The stages' fields, read from shared memory by the kernel (ChainLaunch::deviceCopy).
+    std::vector<unsigned char> copy(static_cast<size_t>(l.launchBytes), 0);
+    std::memcpy(copy.data(), &l, sizeof(ChainLaunch));
+    launchCopy_ = DeviceBuffer(copy.size(), "chain launch copy");
+    launchCopy_.upload(copy.data(), copy.size());
+    l.deviceCopy = launchCopy_.as<unsigned char>();
     check(prepareChain(l.smemBytes) >= 1, "cuda_int8_chain: ", l.smemBytes,
           " bytes of shared memory per CTA do not fit an SM");
     if (l.cluster > 1)
@@ -66,7 +74,7 @@ class ChainKernel final : public Kernel {
   ChainPlan plan_;
   std::string name_;
   int64_t maxBatch_ = 0, inPerImage_ = 0, outPerImage_ = 0;
-  DeviceBuffer weights_, taps_, consts_;
+  DeviceBuffer weights_, taps_, consts_, launchCopy_;
 };
 
 }  // namespace

@@ -37,10 +37,12 @@ constexpr int kThreads = 32 * kWarps;
 constexpr int kMaxCluster = 8;            // the portable cluster size
 constexpr int kSmemLimit = 227 * 1024;    // sm_90's opt-in maximum per CTA
 // Shared memory starts with kBarriers 8-byte mbarriers: one per stage for its staged constants
-// (convolutions, then fully connected stages), then one per fully connected stage for its pushed
-// inputs (arrivals of pushBytes from the cluster's CTAs). All are initialized, used or not: the
-// kernel's first step then reads no launch parameter.
-constexpr int kBarriers = kMaxConv + 2 * kMaxFc;
+// (convolutions, then fully connected stages), one per fully connected stage for its pushed
+// inputs (arrivals of pushBytes from the cluster's CTAs), and the last for the staged copy of
+// the launch (ChainLaunch::deviceCopy). All are initialized, used or not: the kernel's first
+// step then reads no launch parameter.
+constexpr int kBarriers = kMaxConv + 2 * kMaxFc + 1;
+constexpr int kLaunchBarrier = kBarriers - 1;
 // A convolution's MMA item: kConvMi tiles of 16 output channels by kConvNi blocks of 8 output
 // pixels. Every convolution stage uses this one shape, so they share one code path (fetched
 // cold from L2 once per CTA). The item is tall because B is the expensive operand: from an
@@ -125,6 +127,12 @@ struct ChainLaunch {
   int sliceOffset = 0;            // a split stage's outputs [cluster][rows]
   int vectorOffset = 0;           // the last stage's input vector [fpad] (after a split stage)
   int smemBytes = 0;
+  // This launch in device memory (its stage fields; x, y and batch are the kernel parameter's),
+  // bulk-copied to launchOffset at the start: each stage then reads its fields from shared
+  // memory, not from the constant bank, whose first reads of a stage miss (~1,000 cycles at
+  // each stage's start, measured).
+  const void* deviceCopy = nullptr;
+  int launchOffset = 0, launchBytes = 0;  // launchBytes: sizeof(ChainLaunch) rounded up to 16
   const void* x = nullptr;        // [batch][input.c * input.h * input.w], INT8 or FP32
   bool xFloat = false;
   float inScale = 0.f;            // FP32 input: quantized on load with this scale

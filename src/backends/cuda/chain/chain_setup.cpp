@@ -393,6 +393,8 @@ ChainPlan planChain(const std::vector<KernelSetup>& layers, const std::string& c
   l.sliceOffset = take(at, sliceBytes);
   l.vectorOffset = take(at, l.fc[l.nFc - 1].fpad);
   setPushBytes(l);
+  l.launchBytes = roundUp(sizeof(ChainLaunch), 16);
+  l.launchOffset = take(at, l.launchBytes);
   l.smemBytes = at;
   check(l.smemBytes <= kSmemLimit, "cuda_int8_chain: needs ", l.smemBytes, " bytes of shared memory (at most ",
         kSmemLimit, ")");
