@@ -495,7 +495,8 @@ __device__ void lastStage(const ChainLaunch& l, const FcStage& s, unsigned char*
   for (int o = warp; o < s.k; o += kWarps) {
     const int* w4 = reinterpret_cast<const int*>(smem + s.wOffset + o * s.wStride);
     int sum = 0;
-    #pragma unroll 1
+    // Unrolled: the loads of several words issue together (rolled, each waited in turn).
+#pragma unroll 4
     for (int q = lane; q < words; q += 32) sum = __dp4a(w4[q], v4[q], sum);
 #pragma unroll
     for (int d = 16; d > 0; d /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, d);
