@@ -9,10 +9,15 @@
 //   trigger  pdl, and each kernel also calls griddepcontrol.launch_dependents at entry, so the
 //            next kernel's CTAs may start (and wait) while this one runs
 //
+// Then one empty kernel in the shapes of a whole-network kernel (int8rt's fused INT8 chain: 104
+// CTAs of 512 threads, ~130 KiB of dynamic shared memory, clusters of 8, a ~2 KiB parameter),
+// adding one trait at a time: what the launch itself costs before any work.
+//
 //   cuda_launch_floor [--iterations N]     (built with the CUDA backend: bench/CMakeLists.txt)
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -53,12 +58,46 @@ void launch(int* word, cudaStream_t stream) {
   check(cudaLaunchKernelEx(&cfg, step<kMode>, word), "launch");
 }
 
-template <Mode kMode>
-double timeChain(int kernels, int iterations, int* word, cudaStream_t stream) {
+// A kernel parameter as large as the fused chain's launch.
+struct BigArgs {
+  int* word;
+  char pad[2048];
+};
+__global__ void emptySmall(int* word) {
+  if (threadIdx.x == 0 && blockIdx.x == 0) *word += 1;
+}
+__global__ void emptyBig(const __grid_constant__ BigArgs a) {
+  if (threadIdx.x == 0 && blockIdx.x == 0) *a.word += a.pad[7];
+}
+
+// One launch of 104 CTAs x 512 threads with the given traits.
+void launchShaped(int* word, bool bigArgs, size_t smem, unsigned cluster, cudaStream_t stream) {
+  cudaLaunchConfig_t cfg{};
+  cfg.gridDim = dim3(104);
+  cfg.blockDim = dim3(512);
+  cfg.dynamicSmemBytes = smem;
+  cfg.stream = stream;
+  cudaLaunchAttribute attr{};
+  attr.id = cudaLaunchAttributeClusterDimension;
+  attr.val.clusterDim.x = cluster;
+  attr.val.clusterDim.y = attr.val.clusterDim.z = 1;
+  cfg.attrs = &attr;
+  cfg.numAttrs = cluster > 1 ? 1 : 0;
+  if (bigArgs) {
+    BigArgs a{};
+    a.word = word;
+    check(cudaLaunchKernelEx(&cfg, emptyBig, a), "launch");
+  } else {
+    check(cudaLaunchKernelEx(&cfg, emptySmall, word), "launch");
+  }
+}
+
+// Median microseconds, event to event, of replaying a graph of what `capture` enqueues.
+double timeGraph(const std::function<void(cudaStream_t)>& capture, int iterations, cudaStream_t stream) {
   cudaGraph_t graph;
   cudaGraphExec_t exec;
   check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "begin capture");
-  for (int i = 0; i < kernels; ++i) launch<kMode>(word, stream);
+  capture(stream);
   check(cudaStreamEndCapture(stream, &graph), "end capture");
   check(cudaGraphInstantiate(&exec, graph, 0), "instantiate");
   cudaEvent_t start, stop;
@@ -84,6 +123,15 @@ double timeChain(int kernels, int iterations, int* word, cudaStream_t stream) {
 }
 
 }  // namespace
+
+template <Mode kMode>
+double timeChain(int kernels, int iterations, int* word, cudaStream_t stream) {
+  return timeGraph(
+      [&](cudaStream_t s) {
+        for (int i = 0; i < kernels; ++i) launch<kMode>(word, s);
+      },
+      iterations, stream);
+}
 
 int main(int argc, char** argv) {
   int iterations = 2000;
@@ -112,6 +160,24 @@ int main(int argc, char** argv) {
     const double pdl = timeChain<Mode::kPdl>(n, iterations, word, stream);
     const double trig = timeChain<Mode::kTrigger>(n, iterations, word, stream);
     std::printf("%-8d %12.2f %12.2f %12.2f\n", n, plain, pdl, trig);
+  }
+  const size_t smem = 130 * 1024;
+  for (auto* k : {reinterpret_cast<const void*>(emptySmall), reinterpret_cast<const void*>(emptyBig)})
+    check(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
+          "shared memory attribute");
+  struct Shape {
+    const char* name;
+    bool big;
+    size_t smem;
+    unsigned cluster;
+  };
+  std::printf("\none empty kernel, 104 CTAs x 512 threads, as a graph of one launch:\n");
+  for (const Shape& sh : {Shape{"plain", false, 0, 1}, Shape{"+130KiB_smem", false, smem, 1},
+                          Shape{"+cluster8", false, smem, 8}, Shape{"+2KiB_param", true, smem, 8},
+                          Shape{"2KiB_param_only", true, 0, 1}}) {
+    const double us = timeGraph([&](cudaStream_t s) { launchShaped(word, sh.big, sh.smem, sh.cluster, s); },
+                                iterations, stream);
+    std::printf("%-16s %8.2f us\n", sh.name, us);
   }
   check(cudaFree(word), "cudaFree");
   return 0;
