@@ -243,18 +243,11 @@ __device__ void convMma(const ConvStage& s, unsigned char* smem, int* acc, int w
   const int kLeft = s.k - 16 * MI * group;
   const bool hwc = s.in.hwc;
   const int pixel = hwc ? s.in.c : 1;  // bytes between horizontal neighbours of the plane
-  uint32_t a[MI][4];
-  uint4 t = make_uint4(0, 0, 0, 0);
-  if (single) {
-    t = sTaps[ktBegin * 4 + tig];
-#pragma unroll
-    for (int mi = 0; mi < MI; ++mi) loadA(a[mi], sW + 16 * mi * wStride + ktBegin * 32, wStride, lane);
-  }
-#pragma unroll 1
-  for (int chunk = member; chunk < s.chunks; chunk += members) {
-    const int8_t* col[NI];
-    // directPool: rows 2 rowPair + ni, columns 8 colBlock + gid (clamped: computed, not stored).
-    const int rowPair = s.directPool ? fastDiv(chunk, invColBlocks) : 0, colBlock = chunk - rowPair * s.colBlocks;
+  // Chunk `chunk`'s B fragment bases (directPool: rows 2 rowPair + ni, columns 8 colBlock +
+  // gid, clamped: computed, not stored).
+  auto chunkColumns = [&](int chunk, const int8_t* (&col)[NI], int& rowPair, int& colBlock) {
+    rowPair = s.directPool ? fastDiv(chunk, invColBlocks) : 0;
+    colBlock = chunk - rowPair * s.colBlocks;
 #pragma unroll
     for (int ni = 0; ni < NI; ++ni) {
       int oy, ox;
@@ -268,48 +261,98 @@ __device__ void convMma(const ConvStage& s, unsigned char* smem, int* acc, int w
       }
       col[ni] = in + (oy * s.strideH * s.in.wp + ox * s.strideW) * pixel;
     }
-    int c[MI][NI][4];
+  };
+  // One k tile's B fragments (taps tk) of a chunk.
+  auto gather = [&](const int8_t* const (&col)[NI], const uint4& tk, uint32_t (&b)[NI][2]) {
+    const int o0 = tk.x & 0xffff, o1 = tk.x >> 16, o2 = tk.y & 0xffff, o3 = tk.y >> 16;
+    const int o4 = tk.z & 0xffff, o5 = tk.z >> 16, o6 = tk.w & 0xffff, o7 = tk.w >> 16;
 #pragma unroll
-    for (int mi = 0; mi < MI; ++mi)
-#pragma unroll
-      for (int ni = 0; ni < NI; ++ni) c[mi][ni][0] = c[mi][ni][1] = c[mi][ni][2] = c[mi][ni][3] = 0;
-    // The next k tile's taps load while this one's gathers wait on theirs.
-    uint4 tNext = single ? t : sTaps[ktBegin * 4 + tig];
-#pragma unroll 1
-    for (int kt = ktBegin; kt < ktEnd; ++kt) {
-      if (!single) {
-        t = tNext;
-        if (kt + 1 < ktEnd) tNext = sTaps[(kt + 1) * 4 + tig];
-#pragma unroll
-        for (int mi = 0; mi < MI; ++mi) loadA(a[mi], sW + 16 * mi * wStride + kt * 32, wStride, lane);
-      }
-      const int o0 = t.x & 0xffff, o1 = t.x >> 16, o2 = t.y & 0xffff, o3 = t.y >> 16;
-      const int o4 = t.z & 0xffff, o5 = t.z >> 16, o6 = t.w & 0xffff, o7 = t.w >> 16;
-#pragma unroll
-      for (int ni = 0; ni < NI; ++ni) {
-        const int8_t* p = col[ni];
-        uint32_t b0, b1;
-        if (hwc) {  // k 4 tig.. and 16 + 4 tig..: one (r, s) each, 4 channels side by side
-          b0 = *reinterpret_cast<const uint32_t*>(p + o0);
-          b1 = *reinterpret_cast<const uint32_t*>(p + o4);
-        } else {
-          b0 = packBytes(p[o0], p[o1], p[o2], p[o3]);
-          b1 = packBytes(p[o4], p[o5], p[o6], p[o7]);
-        }
-#pragma unroll
-        for (int mi = 0; mi < MI; ++mi) imma(c[mi][ni], a[mi], b0, b1);
+    for (int ni = 0; ni < NI; ++ni) {
+      const int8_t* p = col[ni];
+      if (hwc) {  // k 4 tig.. and 16 + 4 tig..: one (r, s) each, 4 channels side by side
+        b[ni][0] = *reinterpret_cast<const uint32_t*>(p + o0);
+        b[ni][1] = *reinterpret_cast<const uint32_t*>(p + o4);
+      } else {
+        b[ni][0] = packBytes(p[o0], p[o1], p[o2], p[o3]);
+        b[ni][1] = packBytes(p[o4], p[o5], p[o6], p[o7]);
       }
     }
+  };
+  auto finish = [&](const int (&c)[MI][NI][4], int chunk, int rowPair, int colBlock) {
     if (s.directPool) {
       static_assert(NI == 2, "a directPool chunk is two output rows");
       storePooled<MI>(c, s, smem, group, rowPair, 4 * colBlock + tig, gid);
-      continue;
+      return;
     }
     const int n0 = chunk * 8 * NI + 2 * tig;
     if (s.parts == 1)
       storeAccumulators<MI, NI, false>(c, accGroup, s.accStride, kLeft, columns, gid, n0);
     else
       storeAccumulators<MI, NI, true>(c, accGroup, s.accStride, kLeft, columns, gid, n0);
+  };
+  uint32_t a[MI][4];
+  if (single) {
+    // One k tile: A and the taps stay in registers, and the next chunk's gathers are issued
+    // before this chunk's MMAs and epilogue, so that their shared-memory latency overlaps.
+    const uint4 t = sTaps[ktBegin * 4 + tig];
+#pragma unroll
+    for (int mi = 0; mi < MI; ++mi) loadA(a[mi], sW + 16 * mi * wStride + ktBegin * 32, wStride, lane);
+    const int8_t* col[NI];
+    int rowPair = 0, colBlock = 0;
+    uint32_t b[NI][2];
+    if (member < s.chunks) {
+      chunkColumns(member, col, rowPair, colBlock);
+      gather(col, t, b);
+    }
+#pragma unroll 1
+    for (int chunk = member; chunk < s.chunks; chunk += members) {
+      uint32_t bNext[NI][2];
+      int rowPairNext = 0, colBlockNext = 0;
+      if (chunk + members < s.chunks) {
+        chunkColumns(chunk + members, col, rowPairNext, colBlockNext);
+        gather(col, t, bNext);
+      }
+      int c[MI][NI][4];
+#pragma unroll
+      for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+        for (int ni = 0; ni < NI; ++ni) {
+          c[mi][ni][0] = c[mi][ni][1] = c[mi][ni][2] = c[mi][ni][3] = 0;
+          imma(c[mi][ni], a[mi], b[ni][0], b[ni][1]);
+        }
+      finish(c, chunk, rowPair, colBlock);
+#pragma unroll
+      for (int ni = 0; ni < NI; ++ni) b[ni][0] = bNext[ni][0], b[ni][1] = bNext[ni][1];
+      rowPair = rowPairNext, colBlock = colBlockNext;
+    }
+    return;
+  }
+#pragma unroll 1
+  for (int chunk = member; chunk < s.chunks; chunk += members) {
+    const int8_t* col[NI];
+    int rowPair, colBlock;
+    chunkColumns(chunk, col, rowPair, colBlock);
+    int c[MI][NI][4];
+#pragma unroll
+    for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+      for (int ni = 0; ni < NI; ++ni) c[mi][ni][0] = c[mi][ni][1] = c[mi][ni][2] = c[mi][ni][3] = 0;
+    // The next k tile's taps load while this one's gathers wait on theirs.
+    uint4 tNext = sTaps[ktBegin * 4 + tig];
+#pragma unroll 1
+    for (int kt = ktBegin; kt < ktEnd; ++kt) {
+      const uint4 t = tNext;
+      if (kt + 1 < ktEnd) tNext = sTaps[(kt + 1) * 4 + tig];
+#pragma unroll
+      for (int mi = 0; mi < MI; ++mi) loadA(a[mi], sW + 16 * mi * wStride + kt * 32, wStride, lane);
+      uint32_t b[NI][2];
+      gather(col, t, b);
+#pragma unroll
+      for (int ni = 0; ni < NI; ++ni)
+#pragma unroll
+        for (int mi = 0; mi < MI; ++mi) imma(c[mi][ni], a[mi], b[ni][0], b[ni][1]);
+    }
+    finish(c, chunk, rowPair, colBlock);
   }
 }
 
