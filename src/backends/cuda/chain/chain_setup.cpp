@@ -19,7 +19,6 @@ namespace {
 
 int roundUp(int64_t v, int64_t m) { return static_cast<int>((v + m - 1) / m * m); }
 
-
 // A layer of the chain as the planner sees it.
 enum class Role { kConv, kReshape, kFc };
 
