@@ -558,8 +558,9 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
   // Every stage's constants arrive by bulk copies, one mbarrier per stage (in stage order),
   // issued while the input's first reads are in flight. Then one mbarrier per fully connected
   // stage for its pushed inputs; the cluster barrier's arrive here and wait before the first
-  // push make every CTA's barriers ready before any other CTA pushes. Thread 0 initializes
-  // them all before reading any (cold) launch parameter: every thread waits for it.
+  // push make every CTA's barriers ready before any other CTA pushes; the last one is the
+  // launch copy's (chain_params.h, kBarriers). Thread 0 initializes them all before reading any
+  // (cold) launch parameter: every thread waits for it.
   uint64_t* bars = reinterpret_cast<uint64_t*>(smem);
   if (tid == 0) {
 #pragma unroll
