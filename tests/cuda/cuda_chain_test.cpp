@@ -232,6 +232,18 @@ TEST(CudaChain, FullyConnectedChainWithInt8Output) {
   expectChainMatches(c, x, false);
 }
 
+// A last stage with more outputs than the CTA has warps (40 outputs, softmax over more than one
+// lane per value: each warp takes outputs o, o + 16, ..., the softmax warp two values a lane).
+TEST(CudaChain, WideLastStageMatchesReferences) {
+  I8RT_REQUIRE_GPU();
+  std::vector<Layer> layers;
+  layers.push_back(fcLayer(83, 50, ActivationType::kRELU, false, 61, "p"));
+  layers.push_back(fcLayer(50, 40, ActivationType::kNONE, true, 63, "q"));
+  const HostTensor x = randomTensor({9, 83}, DataType::kINT8, 65);
+  const Chain c = makeChain(std::move(layers), x, 0.03f, DataType::kFLOAT, 16);
+  expectChainMatches(c, x, true);
+}
+
 // The planner (host only, no GPU): LeNet's chain fits one CTA's shared memory in every
 // configuration, with one split stage (ip1) and the last stage (ip2) per image.
 TEST(CudaChain, PlansLeNetWithoutGpu) {
