@@ -221,27 +221,29 @@ TEST(CudaChain, ThreeConvolutionsMatchReferences) {
   expectChainMatches(c, x, true);
 }
 
+// Two fully connected layers only (f -> mid RELU, mid -> k): a batch of `batch` INT8 images
+// with seeds from `seed`, the chain's output of type `out`, at most 16 images.
+void expectTwoFcChainMatches(int64_t f, int64_t mid, int64_t k, bool softmax, DataType out, int64_t batch,
+                             uint32_t seed) {
+  std::vector<Layer> layers;
+  layers.push_back(fcLayer(f, mid, ActivationType::kRELU, false, seed, "a"));
+  layers.push_back(fcLayer(mid, k, ActivationType::kNONE, softmax, seed + 2, "b"));
+  const HostTensor x = randomTensor({batch, f}, DataType::kINT8, seed + 4);
+  const Chain c = makeChain(std::move(layers), x, 0.03f, out, 16);
+  expectChainMatches(c, x, softmax);
+}
+
 // Fully connected layers only, INT8 output (requantized by the last stage).
 TEST(CudaChain, FullyConnectedChainWithInt8Output) {
   I8RT_REQUIRE_GPU();
-  std::vector<Layer> layers;
-  layers.push_back(fcLayer(70, 45, ActivationType::kRELU, false, 31, "a"));
-  layers.push_back(fcLayer(45, 12, ActivationType::kNONE, false, 33, "b"));
-  const HostTensor x = randomTensor({11, 70}, DataType::kINT8, 35);
-  const Chain c = makeChain(std::move(layers), x, 0.03f, DataType::kINT8, 16);
-  expectChainMatches(c, x, false);
+  expectTwoFcChainMatches(70, 45, 12, false, DataType::kINT8, 11, 31);
 }
 
 // A last stage with more outputs than the CTA has warps (40 outputs, softmax over more than one
 // lane per value: each warp takes outputs o, o + 16, ..., the softmax warp two values a lane).
 TEST(CudaChain, WideLastStageMatchesReferences) {
   I8RT_REQUIRE_GPU();
-  std::vector<Layer> layers;
-  layers.push_back(fcLayer(83, 50, ActivationType::kRELU, false, 61, "p"));
-  layers.push_back(fcLayer(50, 40, ActivationType::kNONE, true, 63, "q"));
-  const HostTensor x = randomTensor({9, 83}, DataType::kINT8, 65);
-  const Chain c = makeChain(std::move(layers), x, 0.03f, DataType::kFLOAT, 16);
-  expectChainMatches(c, x, true);
+  expectTwoFcChainMatches(83, 50, 40, true, DataType::kFLOAT, 9, 61);
 }
 
 // The planner (host only, no GPU): LeNet's chain fits one CTA's shared memory in every
