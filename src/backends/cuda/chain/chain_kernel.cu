@@ -70,6 +70,15 @@ __device__ __forceinline__ void stageConv(const ConvStage& c, unsigned char* sme
   bulkCopy(smem + c.constsOffset, c.consts, 8 * c.constStride, bar);
 }
 
+// A fully connected stage's weights and epilogue constants: the last stage's whole, a split
+// stage's slice of this CTA (`rank`).
+__device__ __forceinline__ void stageFc(const FcStage& s, int rank, unsigned char* smem, uint64_t* bar) {
+  const unsigned wBytes = (s.last ? s.k : s.rows) * s.wStride;
+  barrierExpectBytes(bar, wBytes + 8 * s.constStride);
+  bulkCopy(smem + s.wOffset, s.last ? s.weights : s.weights + static_cast<int64_t>(rank) * wBytes, wBytes, bar);
+  bulkCopy(smem + s.constsOffset, s.last ? s.consts : s.consts + 2 * rank * s.rows, 8 * s.constStride, bar);
+}
+
 __device__ __forceinline__ void zeroInts(int* p, int n, int tid) {
 #pragma unroll 1
   for (int i = tid; i < n; i += kThreads) p[i] = 0;
@@ -601,11 +610,7 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
   if (lane == 0 && warp >= firstStaged && warp < l.nConv) {
     stageConv(l.conv[warp], smem, bars + warp);
   } else if (lane == 0 && warp >= firstStaged && warp < l.nConv + l.nFc) {
-    const FcStage& s = l.fc[warp - l.nConv];
-    const unsigned wBytes = (s.last ? s.k : s.rows) * s.wStride;
-    barrierExpectBytes(bars + warp, wBytes + 8 * s.constStride);
-    bulkCopy(smem + s.wOffset, s.last ? s.weights : s.weights + static_cast<int64_t>(rank) * wBytes, wBytes, bars + warp);
-    bulkCopy(smem + s.constsOffset, s.last ? s.consts : s.consts + 2 * rank * s.rows, 8 * s.constStride, bars + warp);
+    stageFc(l.fc[warp - l.nConv], rank, smem, bars + warp);
   }
   TRACE();
   storeInput(l, smem, head, image, valid, tid);
