@@ -581,13 +581,6 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
   // release here would also wait for this CTA's other writes, ~1,000 cycles for nothing).
   if (l.cluster > 1) asm volatile("barrier.cluster.arrive.relaxed.aligned;\n" ::: "memory");
   uint64_t* pushBars = bars + l.nConv + l.nFc;
-  // The pushed bytes each barrier expects. Other CTAs may push before this (their bytes then
-  // take the transaction count below zero), but the phase cannot complete before this arrival.
-  if (tid == 0) {
-#pragma unroll 1
-    for (int f = 0; f < l.nFc; ++f)
-      if (l.fc[f].pushBytes > 0) barrierExpectBytes(pushBars + f, l.fc[f].pushBytes);
-  }
   const int rank = l.cluster > 1 ? static_cast<int>(cg::this_cluster().block_rank()) : 0;
   const int image = blockIdx.x;
   const bool valid = image < l.batch;
@@ -619,6 +612,14 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
   int* acc = reinterpret_cast<int*>(smem + l.accOffset);
   barrierWait(bars + kLaunchBarrier);  // long arrived: the input's reads took longer
   const ChainLaunch& staged = *reinterpret_cast<const ChainLaunch*>(smem + l.launchOffset);
+  // The pushed bytes each barrier expects (from the launch copy: the parameter's fully
+  // connected stages are cold lines). Other CTAs may push before this (their bytes then take
+  // the transaction count below zero), but the phase cannot complete before this arrival.
+  if (tid == 0) {
+#pragma unroll 1
+    for (int f = 0; f < staged.nFc; ++f)
+      if (staged.fc[f].pushBytes > 0) barrierExpectBytes(pushBars + f, staged.fc[f].pushBytes);
+  }
   int stage = 0;
 #pragma unroll 1
   for (int s = 0; s < l.nConv; ++s, ++stage) {

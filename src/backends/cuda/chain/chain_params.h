@@ -68,11 +68,20 @@ struct Plane {
 };
 
 struct ConvStage {
+  // What staging the constants reads first (thread 0 stages the first convolution's before the
+  // input: these fields sit with the launch's head, see ChainLaunch).
+  // [16 mi][kp + 16], zeros past k and the reduction, ordered (c, r, s), or (r, s, c) for an
+  // hwc input plane; the kernel stages rows [0, k) only.
+  const int8_t* weights = nullptr;
+  const uint16_t* taps = nullptr;   // [kp / 32][4][8] offsets of the B fragment bytes in `in`
+  const float* consts = nullptr;    // [mult: constStride][bias: constStride]
+  int k = 0;                        // output channels
+  int kp = 0;                       // reduction (c, r, s) padded to 32
+  int constStride = 0;              // k rounded up to 4
+  int wOffset = 0, tapsOffset = 0, constsOffset = 0;  // staged copies in shared memory
   Plane in, out;                  // out: the next convolution's input, or the first vector
-  int k = 0;                      // output channels
   int oh = 0, ow = 0, strideH = 1, strideW = 1;
   int poolH = 1, poolW = 1;       // fused max pool (1 x 1: none); stored plane oh/poolH x ow/poolW
-  int kp = 0;                     // reduction (c, r, s) padded to 32
   int mi = kConvMi;               // 16-row M tiles, a multiple of kConvMi: 16 mi >= k
   int chunks = 0, parts = 1;      // column chunks of 8 kConvNi columns; k-split parts per item
   // A 2 x 2 pool without a k split: each chunk is 2 output rows x 8 columns (rowPair, colBlock),
@@ -81,15 +90,8 @@ struct ConvStage {
   bool directPool = false;
   int colBlocks = 0;              // directPool: 8-column blocks per row pair
   int accStride = 0;              // int32 accumulators per channel row (>= oh * ow, 8 mod 32)
-  // [16 mi][kp + 16], zeros past k and the reduction, ordered (c, r, s), or (r, s, c) for an
-  // hwc input plane; the kernel stages rows [0, k) only.
-  const int8_t* weights = nullptr;
-  const uint16_t* taps = nullptr;   // [kp / 32][4][8] offsets of the B fragment bytes in `in`
-  const float* consts = nullptr;    // [mult: constStride][bias: constStride]
-  int constStride = 0;              // k rounded up to 4
   conv::ConvActivation act;         // linear (NONE, RELU, LEAKY_RELU, CLIP), slope >= 0 if pooled
   float outInvScale = 1.f;
-  int wOffset = 0, tapsOffset = 0, constsOffset = 0;  // staged copies in shared memory
 };
 
 struct FcStage {
@@ -112,11 +114,25 @@ struct FcStage {
 };
 
 struct ChainLaunch {
+  // The head: what the kernel's first steps read (thread 0's first bulk copies, every thread's
+  // input reads), kept together with the first convolution's staging fields (conv[0] starts
+  // with them) at the start of the parameter: the first read of each parameter line misses the
+  // constant cache, on the way to the input and the first convolution's constants.
+  const void* x = nullptr;        // [batch][input.c * input.h * input.w], INT8 or FP32
+  // This launch in device memory (its stage fields; x, y and batch are the kernel parameter's),
+  // bulk-copied to launchOffset at the start: each stage then reads its fields from shared
+  // memory, not from the constant bank, whose first reads of a stage miss (~1,000 cycles at
+  // each stage's start, measured).
+  const void* deviceCopy = nullptr;
+  int launchOffset = 0, launchBytes = 0;  // launchBytes: sizeof(ChainLaunch) rounded up to 16
+  int batch = 0;
+  int cluster = 1;                // CTAs (images) per cluster; 1 without a split stage
+  int nConv = 0, nFc = 0;
+  float inScale = 0.f;            // FP32 input: quantized on load with this scale
+  bool xFloat = false;
+  Plane input;                    // the first stage's input plane (a conv's, or the vector)
   ConvStage conv[kMaxConv];
   FcStage fc[kMaxFc];
-  int nConv = 0, nFc = 0;
-  int cluster = 1;                // CTAs (images) per cluster; 1 without a split stage
-  Plane input;                    // the first stage's input plane (a conv's, or the vector)
   int planeOffset[2] = {0, 0};    // the two ping-pong planes of the convolutions
   int firstVectorOffset = 0;      // the first fully connected stage's input (a plane, flat)
   int accOffset = 0;              // int32 accumulators (largest stage)
@@ -127,17 +143,7 @@ struct ChainLaunch {
   int sliceOffset = 0;            // a split stage's outputs [cluster][rows]
   int vectorOffset = 0;           // the last stage's input vector [fpad] (after a split stage)
   int smemBytes = 0;
-  // This launch in device memory (its stage fields; x, y and batch are the kernel parameter's),
-  // bulk-copied to launchOffset at the start: each stage then reads its fields from shared
-  // memory, not from the constant bank, whose first reads of a stage miss (~1,000 cycles at
-  // each stage's start, measured).
-  const void* deviceCopy = nullptr;
-  int launchOffset = 0, launchBytes = 0;  // launchBytes: sizeof(ChainLaunch) rounded up to 16
-  const void* x = nullptr;        // [batch][input.c * input.h * input.w], INT8 or FP32
-  bool xFloat = false;
-  float inScale = 0.f;            // FP32 input: quantized on load with this scale
   void* y = nullptr;              // [batch][last k], FP32 or INT8
-  int batch = 0;
 };
 
 }  // namespace int8rt::cuda::chain
