@@ -138,18 +138,20 @@ HostTensor reference(const Chain& c, const HostTensor& x) {
 }
 
 // The chain kernel on `x` in `config`; the output poisoned first (NaN / -1) so that an element
-// it does not write fails.
-HostTensor runChain(const Chain& c, const std::string& config, const HostTensor& x) {
+// it does not write fails. The input sits `inputOffset` bytes into its buffer (a binding need
+// not be aligned beyond its element).
+HostTensor runChain(const Chain& c, const std::string& config, const HostTensor& x, size_t inputOffset = 0) {
   std::unique_ptr<Kernel> k = chain::createChainKernel(c.setups, config);
   const KernelSetup& last = c.setups.back();
   Shape outShape = last.outputShapes[0];
   outShape[0] = x.shape[0];
   HostTensor y(outShape, last.outputTypes[0]);
-  DeviceBuffer dx(x.bytes.size(), "chain test input"), dy(y.bytes.size() + 1, "chain test output");
-  dx.upload(x.bytes.data(), x.bytes.size());
+  DeviceBuffer dx(inputOffset + x.bytes.size(), "chain test input"), dy(y.bytes.size() + 1, "chain test output");
+  checkCuda(cudaMemcpy(dx.as<unsigned char>() + inputOffset, x.bytes.data(), x.bytes.size(), cudaMemcpyHostToDevice),
+            "upload");
   checkCuda(cudaMemset(dy.get(), 0xFF, dy.bytes()), "poison");
   RunArgs a;
-  a.inputs.push_back({dx.get(), x.shape, x.type});
+  a.inputs.push_back({dx.as<unsigned char>() + inputOffset, x.shape, x.type});
   a.outputs.push_back({dy.get(), outShape, y.type});
   k->enqueue(a);
   checkCuda(cudaDeviceSynchronize(), "chain kernel");
@@ -162,15 +164,18 @@ void expectChainMatches(const Chain& c, const HostTensor& x, bool softmax) {
   const HostTensor ref = reference(c, x);
   const std::vector<std::string> configs = chain::chainConfigs(c.setups);
   ASSERT_FALSE(configs.empty());
-  for (const std::string& config : configs) {
-    SCOPED_TRACE(config);
-    const HostTensor got = runChain(c, config, x);
-    ASSERT_EQ(got.shape, ref.shape);
-    if (softmax)
-      EXPECT_TRUE(allNear(got.values(), ref.values(), 1e-6f, 1e-5f));
-    else
-      EXPECT_TRUE(allNear(got.values(), ref.values(), 0.f, 0.f));
-  }
+  // Each configuration with the input at its buffer's start and one element in.
+  const size_t shifted = x.type == DataType::kFLOAT ? sizeof(float) : 1;
+  for (const std::string& config : configs)
+    for (size_t offset : {size_t(0), shifted}) {
+      SCOPED_TRACE(config + " input offset " + std::to_string(offset));
+      const HostTensor got = runChain(c, config, x, offset);
+      ASSERT_EQ(got.shape, ref.shape);
+      if (softmax)
+        EXPECT_TRUE(allNear(got.values(), ref.values(), 1e-6f, 1e-5f));
+      else
+        EXPECT_TRUE(allNear(got.values(), ref.values(), 0.f, 0.f));
+    }
 }
 
 // LeNet's shape: FP32 input quantized on load, two convolutions with fused 2x2 pools, a
@@ -221,6 +226,37 @@ TEST(CudaChain, ThreeConvolutionsMatchReferences) {
   expectChainMatches(c, x, true);
 }
 
+// A first convolution pooled from registers (no k split) with more than one M tile per
+// group: 40 channels (three tiles, the last partial; 21 chunks over 16 warps), then 72 (two M
+// groups of 8 warps each, 18 chunks; group 1 holds 8 channels of its 64 rows).
+TEST(CudaChain, WidePooledConvolutionMatchesReferences) {
+  struct Case {
+    int64_t k, h, w;
+    int chunks;
+  };
+  for (const Case& t : {Case{40, 14, 18, 21}, Case{72, 12, 18, 18}}) {
+    SCOPED_TRACE(t.k);
+    std::vector<Layer> layers;
+    layers.push_back(convLayer(2, t.k, 3, 3, {}, {1, 1}, {2, 2}, ActivationType::kLEAKY_RELU, 81, "p1"));
+    const int64_t features = t.k * (t.h / 2) * (t.w / 2);
+    layers.push_back(flattenLayer(features));
+    layers.push_back(fcLayer(features, 16, ActivationType::kRELU, false, 83, "q1"));
+    layers.push_back(fcLayer(16, 5, ActivationType::kNONE, true, 85, "q2"));
+    const HostTensor x = randomTensor({9, 2, t.h, t.w}, DataType::kINT8, 87);
+    const Chain c = makeChain(std::move(layers), x, 0.05f, DataType::kFLOAT, 9);
+    DeviceInfo sm90;
+    sm90.present = true;
+    sm90.major = 9;
+    ASSERT_EQ(chain::chainRejection(c.setups, sm90), "");
+    const chain::ConvStage& p1 = chain::planChain(c.setups, chain::chainConfigs(c.setups).at(0)).launch.conv[0];
+    EXPECT_TRUE(p1.directPool);
+    EXPECT_EQ(p1.chunks, t.chunks);
+    EXPECT_EQ(p1.parts, 1);
+    if (!currentDevice().present) continue;
+    expectChainMatches(c, x, true);
+  }
+}
+
 // Two fully connected layers only (f -> mid RELU, mid -> k): a batch of `batch` INT8 images
 // with seeds from `seed`, the chain's output of type `out`, at most 16 images.
 void expectTwoFcChainMatches(int64_t f, int64_t mid, int64_t k, bool softmax, DataType out, int64_t batch,
@@ -267,6 +303,11 @@ TEST(CudaChain, PlansLeNetWithoutGpu) {
     EXPECT_GE(p.launch.fc[0].rows * p.launch.cluster, 500);
     EXPECT_LE(p.launch.smemBytes, chain::kSmemLimit);
     EXPECT_TRUE(p.launch.xFloat);
+    // What the kernel's first steps read (the parameter's head, then conv1's staging fields,
+    // which lead its stage) spans a few constant-cache lines, not one per field.
+    const char* start = reinterpret_cast<const char*>(&p.launch);
+    EXPECT_LE(reinterpret_cast<const char*>(&p.launch.input + 1) - start, 96);
+    EXPECT_LE(reinterpret_cast<const char*>(&p.launch.conv[0].constsOffset + 1) - start, 160);
     // conv1 (the FP32 input: a CHW plane, byte gathers; one k tile, 12 x 3 row-pair chunks)
     // pools from registers. conv2's input (20 channels) is channel-innermost, gathered by
     // words; its 4 chunks split the reduction over 4 parts for 16 warps, so its parts meet in
