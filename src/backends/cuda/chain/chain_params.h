@@ -68,8 +68,8 @@ struct Plane {
 };
 
 struct ConvStage {
-  // What staging the constants reads first (thread 0 stages the first convolution's before the
-  // input: these fields sit with the launch's head, see ChainLaunch).
+  // First the fields that staging the constants reads (stageConv): thread 0 stages the first
+  // convolution's before the input is read, so they sit right after the launch's head.
   // [16 mi][kp + 16], zeros past k and the reduction, ordered (c, r, s), or (r, s, c) for an
   // hwc input plane; the kernel stages rows [0, k) only.
   const int8_t* weights = nullptr;

@@ -16,8 +16,9 @@
 namespace int8rt::cuda::dm {
 
 __device__ __forceinline__ int8_t quantizeOne(float x, float scale) {
-  // A zero dividend takes the division's slow path (a called routine): zeros are common in
-  // images (a background), and 0 / scale quantizes to 0 either way.
+  // Zeros skip the division: __fdiv_rn's range check (FCHK) can send a zero dividend to its
+  // called slow path, an image's background is zeros, and 0 / scale (also -0) quantizes to 0
+  // either way.
   if (x == 0.f) return 0;
   float v = __fdiv_rn(x, scale);
   v = v > -128.f ? v : -128.f;
