@@ -301,12 +301,16 @@ TEST(CudaChain, PlansLeNetWithoutGpu) {
     EXPECT_FALSE(p.launch.fc[0].last);
     EXPECT_TRUE(p.launch.fc[1].last && p.launch.fc[1].softmax);
     EXPECT_GE(p.launch.fc[0].rows * p.launch.cluster, 500);
+    // ip1 receives every CTA's whole vector (50 x 4 x 4 = 800 features); ip2 its image's 500
+    // outputs (padded to 512) in slices of every CTA's rows.
+    EXPECT_EQ(p.launch.pushBytes[0], p.launch.cluster * 800);
+    EXPECT_EQ(p.launch.pushBytes[1], 512);
     EXPECT_LE(p.launch.smemBytes, chain::kSmemLimit);
     EXPECT_TRUE(p.launch.xFloat);
     // What the kernel's first steps read (the parameter's head, then conv1's staging fields,
     // which lead its stage) spans a few constant-cache lines, not one per field.
     const char* start = reinterpret_cast<const char*>(&p.launch);
-    EXPECT_LE(reinterpret_cast<const char*>(&p.launch.input + 1) - start, 96);
+    EXPECT_LE(reinterpret_cast<const char*>(&p.launch.input + 1) - start, 112);
     EXPECT_LE(reinterpret_cast<const char*>(&p.launch.conv[0].constsOffset + 1) - start, 160);
     // conv1 (the FP32 input: a CHW plane, byte gathers; one k tile, 12 x 3 row-pair chunks)
     // pools from registers. conv2's input (20 channels) is channel-innermost, gathered by

@@ -596,6 +596,16 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
     if (l.nConv > 0) stageConv(l.conv[0], smem, bars);
   }
   const InputHead head = readInputHead(l, image, valid, tid);
+  // The bytes each push barrier expects (the parameter's head), set while the input's reads are
+  // in flight: thread 0's arrivals take a few hundred cycles, which after the launch copy's wait
+  // (where they were, reading the staged fields) delayed the first convolution. Other CTAs may
+  // push before this (their bytes take the transaction count below zero); the phase cannot
+  // complete before this arrival.
+  if (tid == 0) {
+#pragma unroll 1
+    for (int f = 0; f < l.nFc; ++f)
+      if (l.pushBytes[f] > 0) barrierExpectBytes(pushBars + f, l.pushBytes[f]);
+  }
   // Weights are packed with the shared-memory row stride: three copies per convolution stage,
   // two per fully connected one. One warp per stage issues them (a bulk copy's operands are
   // warp-uniform), so the cold parameter reads of the stages miss in parallel, not in turn.
@@ -612,14 +622,6 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
   int* acc = reinterpret_cast<int*>(smem + l.accOffset);
   barrierWait(bars + kLaunchBarrier);  // long arrived: the input's reads took longer
   const ChainLaunch& staged = *reinterpret_cast<const ChainLaunch*>(smem + l.launchOffset);
-  // The pushed bytes each barrier expects (from the launch copy: the parameter's fully
-  // connected stages are cold lines). Other CTAs may push before this (their bytes then take
-  // the transaction count below zero), but the phase cannot complete before this arrival.
-  if (tid == 0) {
-#pragma unroll 1
-    for (int f = 0; f < staged.nFc; ++f)
-      if (staged.fc[f].pushBytes > 0) barrierExpectBytes(pushBars + f, staged.fc[f].pushBytes);
-  }
   int stage = 0;
 #pragma unroll 1
   for (int s = 0; s < l.nConv; ++s, ++stage) {
@@ -671,7 +673,7 @@ __global__ void __launch_bounds__(kThreads, 1) chainKernel(const __grid_constant
       continue;
     }
     // The last stage's vector: pushed by the split stage before it, or this CTA's own.
-    const bool pushed = s.pushBytes > 0;
+    const bool pushed = l.pushBytes[f] > 0;
     if (pushed) barrierWait(pushBars + f);
     __syncthreads();
     TRACE();

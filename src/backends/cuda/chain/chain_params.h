@@ -110,7 +110,6 @@ struct FcStage {
   bool softmax = false;           // last stage only, FP32 output
   int wOffset = 0, constsOffset = 0;
   int wStride = 0;                // bytes per staged weight row (fpad + 16 for split stages)
-  int pushBytes = 0;              // input bytes other CTAs (and this one) push here; 0: none
 };
 
 struct ChainLaunch {
@@ -128,6 +127,10 @@ struct ChainLaunch {
   int batch = 0;
   int cluster = 1;                // CTAs (images) per cluster; 1 without a split stage
   int nConv = 0, nFc = 0;
+  // Per fully connected stage: the input bytes other CTAs (and this one) push to it; 0: none.
+  // In the head because thread 0 sets each push barrier's expected bytes while its input reads
+  // are in flight, before the launch copy has arrived.
+  int pushBytes[kMaxFc] = {};
   float inScale = 0.f;            // FP32 input: quantized on load with this scale
   bool xFloat = false;
   Plane input;                    // the first stage's input plane (a conv's, or the vector)

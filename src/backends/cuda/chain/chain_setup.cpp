@@ -258,16 +258,16 @@ void packFc(const KernelSetup& s, bool last, int cluster, FcStage& st, ChainPlan
 // features.
 void setPushBytes(ChainLaunch& l) {
   for (int f = 0; f < l.nFc; ++f) {
-    FcStage& s = l.fc[f];
+    const FcStage& s = l.fc[f];
     const int images = s.last ? 1 : l.cluster;
     if (f == 0) {
-      s.pushBytes = s.last ? 0 : images * s.fpad;
+      l.pushBytes[f] = s.last ? 0 : images * s.fpad;
       continue;
     }
     const int rows = l.fc[f - 1].rows;
     int perImage = 0;
     for (int q = 0; q < l.cluster; ++q) perImage += std::max(0, std::min(rows, s.fpad - q * rows));
-    s.pushBytes = images * perImage;
+    l.pushBytes[f] = images * perImage;
   }
 }
 
