@@ -392,6 +392,11 @@ ChainPlan planChain(const std::vector<KernelSetup>& layers, const std::string& c
   l.sliceOffset = take(at, sliceBytes);
   l.vectorOffset = take(at, l.fc[l.nFc - 1].fpad);
   setPushBytes(l);
+  // The kernel zeroes accumulators and pooled output planes 16 bytes a store (zeroBytes); the
+  // fully connected stages' accumulators are rows x kMaxCluster ints, 16-byte units already.
+  for (int s = 0; s < l.nConv; ++s)
+    check(l.conv[s].accStride % 4 == 0 && l.conv[s].out.bytes % 16 == 0,
+          "cuda_int8_chain: a zeroed region is not a multiple of 16 bytes");
   l.launchBytes = roundUp(sizeof(ChainLaunch), 16);
   l.launchOffset = take(at, l.launchBytes);
   l.smemBytes = at;
