@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,20 @@ struct Settings {
   int iterations = 2000;
   int bigBatch = 8192;
   int bigIterations = 200;
+  std::vector<std::string> precisions = {"fp32", "fp16", "int8"};
 };
+
+// "int8" or "fp16,int8": the engines to time (a kernel's tuning needs only its own).
+std::vector<std::string> splitPrecisions(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  for (std::string p; std::getline(in, p, ',');) {
+    if (p != "fp32" && p != "fp16" && p != "int8") die("cuda_bench: --precisions takes fp32, fp16, int8; not '" + p + "'");
+    out.push_back(p);
+  }
+  if (out.empty()) die("cuda_bench: --precisions needs at least one of fp32, fp16, int8");
+  return out;
+}
 
 Settings parse(int argc, char** argv) {
   Settings s;
@@ -67,8 +81,9 @@ Settings parse(int argc, char** argv) {
     else if (a == "--iterations") s.iterations = std::atoi(value().c_str());
     else if (a == "--big-batch") s.bigBatch = std::atoi(value().c_str());
     else if (a == "--big-iterations") s.bigIterations = std::atoi(value().c_str());
+    else if (a == "--precisions") s.precisions = splitPrecisions(value());
     else die("usage: cuda_bench [--model FILE] [--data DIR] [--calib-cache FILE] [--iterations N] "
-             "[--big-batch N] [--big-iterations N]");
+             "[--big-batch N] [--big-iterations N] [--precisions fp32,fp16,int8]");
   }
   if (s.iterations < 10 || s.bigBatch < 100 || s.bigIterations < 10)
     die("cuda_bench: --iterations >= 10, --big-batch >= 100, --big-iterations >= 10");
@@ -300,7 +315,7 @@ int main(int argc, char** argv) {
               (long long)bigBytes, double(bigBytes) * bigBuffers / card.prop.l2CacheSize);
 
   std::vector<Row> rows;
-  for (const std::string precision : {"fp32", "fp16", "int8"}) {
+  for (const std::string& precision : s.precisions) {
     if (precision == "fp16" && !platformHasFastFp16(DeviceType::kCUDA)) continue;
     if (precision == "int8" && (!platformHasFastInt8(DeviceType::kCUDA) || !calibrator)) continue;
     Row row;
