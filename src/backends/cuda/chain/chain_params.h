@@ -67,7 +67,9 @@ struct Plane {
   bool hwc = false;  // a convolution's input of 4k channels (never the chain's input, never a vector)
 };
 
-struct ConvStage {
+// 16-byte aligned (and so sized): the kernel copies a stage's fields out of the shared-memory
+// launch copy 16 bytes a load (chain_kernel.cu, loadStaged).
+struct alignas(16) ConvStage {
   // First the fields that staging the constants reads (stageConv): thread 0 stages the first
   // convolution's before the input is read, so they sit right after the launch's head.
   // [16 mi][kp + 16], zeros past k and the reduction, ordered (c, r, s), or (r, s, c) for an
@@ -94,7 +96,7 @@ struct ConvStage {
   float outInvScale = 1.f;
 };
 
-struct FcStage {
+struct alignas(16) FcStage {  // aligned as ConvStage
   int f = 0, fpad = 0;            // input features, padded to 32
   int k = 0;                      // outputs
   // Split stages: rows per CTA (a multiple of 16; rows * cluster >= k); the last stage: k.
