@@ -13,6 +13,7 @@
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/layers/dm_convert.cuh"
 #include "backends/cuda/pdl.h"
+#include "backends/cuda/warp_max.cuh"
 
 namespace int8rt::cuda::chain {
 
@@ -533,8 +534,7 @@ __device__ void writeLastOutputs(const ChainLaunch& l, const FcStage& s, const f
     float mx = -INFINITY;
     #pragma unroll 1
     for (int o = lane; o < s.k; o += 32) mx = fmaxf(mx, sOut[o]);
-#pragma unroll
-    for (int d = 16; d > 0; d /= 2) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, d));
+    mx = warpMax(mx);
     float total = 0.f;
     #pragma unroll 1
     for (int o = lane; o < s.k; o += 32) total += expf(sOut[o] - mx);
@@ -571,8 +571,7 @@ __device__ void lastStage(const ChainLaunch& l, const FcStage& s, unsigned char*
     // Unrolled: the loads of several words issue together (rolled, each waited in turn).
 #pragma unroll 4
     for (int q = lane; q < words; q += 32) sum = __dp4a(w4[q], v4[q], sum);
-#pragma unroll
-    for (int d = 16; d > 0; d /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, d);
+    sum = __reduce_add_sync(0xffffffffu, sum);  // one REDUX, not five shuffles
     if (lane == 0) sOut[o] = activateLinear(__fmaf_rn(static_cast<float>(sum), mult[o], bias[o]), s.act);
   }
   __syncthreads();
